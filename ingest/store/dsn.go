@@ -1,0 +1,89 @@
+package store
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// DefaultDSN is used when neither --clickhouse nor CHAINSLEUTH_CLICKHOUSE is set.
+const DefaultDSN = "clickhouse://127.0.0.1:9000/chainsleuth"
+
+// DSN is a parsed ClickHouse address. Its String form never shows the password.
+type DSN struct {
+	Addr     string // host:port
+	Database string
+	User     string
+	Password string
+	Secure   bool // TLS
+	// SkipVerify disables TLS certificate verification (self-signed servers).
+	SkipVerify bool
+}
+
+// ParseDSN reads clickhouse://[user[:password]@]host[:port][/database][?secure=true&skip_verify=true].
+func ParseDSN(raw string) (DSN, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return DSN{}, fmt.Errorf("parse ClickHouse address %q: %w (expected clickhouse://user:pass@host:9000/database)", redactURL(raw), err)
+	}
+	if u.Scheme != "clickhouse" && u.Scheme != "tcp" {
+		return DSN{}, fmt.Errorf("ClickHouse address %s: scheme %q is not supported; use clickhouse://host:9000/database (native protocol)", redactURL(raw), u.Scheme)
+	}
+	if u.Host == "" {
+		return DSN{}, fmt.Errorf("ClickHouse address %s has no host; use clickhouse://host:9000/database", redactURL(raw))
+	}
+	d := DSN{Addr: u.Host, Database: strings.Trim(u.Path, "/"), User: "default"}
+	if u.Port() == "" {
+		d.Addr = u.Host + ":9000"
+	}
+	if d.Database == "" {
+		d.Database = "chainsleuth"
+	}
+	if !validIdent(d.Database) {
+		return DSN{}, fmt.Errorf("ClickHouse database name %q: use letters, digits and underscores only", d.Database)
+	}
+	if u.User != nil {
+		d.User = u.User.Username()
+		d.Password, _ = u.User.Password()
+	}
+	q := u.Query()
+	d.Secure = q.Get("secure") == "true" || q.Get("secure") == "1"
+	d.SkipVerify = q.Get("skip_verify") == "true" || q.Get("skip_verify") == "1"
+	return d, nil
+}
+
+// String is the address without the password, for logs and errors.
+func (d DSN) String() string {
+	s := "clickhouse://"
+	if d.User != "" && d.User != "default" {
+		s += d.User + "@"
+	}
+	return s + d.Addr + "/" + d.Database
+}
+
+func validIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// redactURL drops any password from a URL-like string so it can be shown.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		if i := strings.LastIndex(raw, "@"); i >= 0 {
+			if j := strings.Index(raw, "://"); j >= 0 && j < i {
+				return raw[:j+3] + "***@" + raw[i+1:]
+			}
+			return "***@" + raw[i+1:]
+		}
+		return raw
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// Options tune a Store. The zero value is usable.
+type Options struct {
+	// RetryFor bounds how long a transient failure (connection refused or
+	// lost, server restarting) is retried before it is returned. Default 2m.
+	RetryFor time.Duration
+	// Logger receives retries and slow operations. Default slog.Default().
+	Logger *slog.Logger
+	// CreateDatabase creates the database when it is missing (migrate does;
+	// read-only commands do not).
+	CreateDatabase bool
+	// MaxOpenConns bounds the connection pool. Default 8.
+	MaxOpenConns int
+}
+
+// Store is a connection pool to one ClickHouse database.
+type Store struct {
+	conn    driver.Conn
+	dsn     DSN
+	version Version
+	opts    Options
+	log     *slog.Logger
+}
+
+// Open connects to the server named by dsn, creating the database when
+// opts.CreateDatabase is set, and learns the server's version.
+func Open(ctx context.Context, rawDSN string, opts Options) (*Store, error) {
+	dsn, err := ParseDSN(rawDSN)
+	if err != nil {
+		return nil, err
+	}
+	if opts.RetryFor == 0 {
+		opts.RetryFor = 2 * time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxOpenConns == 0 {
+		opts.MaxOpenConns = 8
+	}
+	s := &Store{dsn: dsn, opts: opts, log: opts.Logger}
+	if opts.CreateDatabase {
+		boot, err := s.dial(ctx, "default")
+		if err != nil {
+			return nil, err
+		}
+		err = s.retry(ctx, "create database "+dsn.Database, func() error {
+			return boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+dsn.Database)
+		})
+		boot.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if s.conn, err = s.dial(ctx, dsn.Database); err != nil {
+		return nil, err
+	}
+	sv, err := s.conn.ServerVersion()
+	if err != nil {
+		s.conn.Close()
+		return nil, fmt.Errorf("read server version of %s: %w", dsn, err)
+	}
+	s.version = Version{Major: int(sv.Version.Major), Minor: int(sv.Version.Minor), Patch: int(sv.Version.Patch)}
+	return s, nil
+}
+
+func (s *Store) dial(ctx context.Context, database string) (driver.Conn, error) {
+	o := &ch.Options{
+		Protocol:     ch.Native,
+		Addr:         []string{s.dsn.Addr},
+		Auth:         ch.Auth{Database: database, Username: s.dsn.User, Password: s.dsn.Password},
+		DialTimeout:  5 * time.Second,
+		ReadTimeout:  10 * time.Minute,
+		MaxOpenConns: s.opts.MaxOpenConns,
+		MaxIdleConns: s.opts.MaxOpenConns,
+		ClientInfo:   ch.ClientInfo{Products: []struct{ Name, Version string }{{Name: "chainsleuth", Version: "0"}}},
+		Settings:     ch.Settings{"max_query_size": 4 << 20},
+	}
+	if s.dsn.Secure {
+		o.TLS = &tls.Config{InsecureSkipVerify: s.dsn.SkipVerify} //nolint:gosec // opt-in for self-signed servers
+	}
+	conn, err := ch.Open(o)
+	if err != nil {
+		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", s.dsn, err)
+	}
+	err = s.retry(ctx, "connect", func() error { return conn.Ping(ctx) })
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("connect to ClickHouse at %s: %w. Is the server running? Start one with `scripts/clickhouse.sh start`, or point CHAINSLEUTH_CLICKHOUSE / --clickhouse at yours", s.dsn, err)
+	}
+	return conn, nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error { return s.conn.Close() }
+
+// DSN is the address the store is connected to (String hides the password).
+func (s *Store) DSN() DSN { return s.dsn }
+
+// Database is the database all statements run in.
+func (s *Store) Database() string { return s.dsn.Database }
+
+// Version is the server's version.
+func (s *Store) Version() Version { return s.version }
+
+// Conn is the underlying driver connection, for callers that stream reads.
+func (s *Store) Conn() driver.Conn { return s.conn }
+
+// Exec runs a statement that returns no rows (never an INSERT … VALUES: the
+// pinned driver hangs on those; use Insert). Transient failures are retried.
+func (s *Store) Exec(ctx context.Context, name, query string, args ...any) error {
+	return s.retry(ctx, name, func() error { return s.conn.Exec(ctx, query, args...) })
+}
+
+// Query runs a read and hands every row to each. The whole read is retried
+// on a transient failure; reset (may be nil) is called before every attempt so
+// the caller can drop what a failed attempt collected.
+func (s *Store) Query(ctx context.Context, name, query string, args []any, reset func(), each func(driver.Rows) error) error {
+	return s.retry(ctx, name, func() error {
+		if reset != nil {
+			reset()
+		}
+		rows, err := s.conn.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := each(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// QueryRow scans one row into dest, retrying transient failures.
+func (s *Store) QueryRow(ctx context.Context, name, query string, args []any, dest ...any) error {
+	return s.retry(ctx, name, func() error {
+		return s.conn.QueryRow(ctx, query, args...).Scan(dest...)
+	})
+}
+
+// ErrShortWrite reports an insert that the server acknowledged but did not
+// store in full.
+var ErrShortWrite = errors.New("ClickHouse stored fewer rows than were sent")
