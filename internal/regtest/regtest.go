@@ -1,0 +1,170 @@
+// Package regtest drives a real regtest btcd for tests and benchmarks: a node
+// started by testenv, a deterministic wallet that mines to itself, and
+// helpers that fill blocks with realistic payments (multi-input spends from
+// several address types, change, OP_RETURN).
+package regtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg/v2"
+	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/chainsleuth/chainsleuth/internal/btcwallet"
+	"github.com/chainsleuth/chainsleuth/internal/testenv"
+)
+
+// Chain is a regtest node and the wallet that owns its coins.
+type Chain struct {
+	Node   *testenv.Btcd
+	Wallet *btcwallet.Wallet
+	// Synced is the last height fed to the wallet.
+	Synced int64
+}
+
+// Start launches a node mining to the wallet's key 0 and mines blocks.
+func Start(t testing.TB, seed string, blocks int) *Chain {
+	t.Helper()
+	probe := btcwallet.New(&chaincfg.RegressionNetParams, seed, nil)
+	node := testenv.StartBtcd(t, probe.Address(0, btcwallet.P2PKH))
+	c := &Chain{Node: node, Wallet: btcwallet.New(&chaincfg.RegressionNetParams, seed, node)}
+	if blocks > 0 {
+		c.Mine(t, blocks)
+	}
+	return c
+}
+
+// Mine generates n blocks and feeds every block since the last sync to the wallet.
+func (c *Chain) Mine(t testing.TB, n int) {
+	t.Helper()
+	ctx := context.Background()
+	for n > 0 { // generate in chunks: one huge call can outlast the HTTP timeout
+		k := min(n, 200)
+		if _, err := c.Node.Generate(ctx, k); err != nil {
+			t.Fatalf("generate %d: %v", k, err)
+		}
+		n -= k
+	}
+	c.Sync(t)
+}
+
+// Sync feeds blocks above Synced to the wallet.
+func (c *Chain) Sync(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	tip, err := c.Node.Height(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for h := c.Synced + 1; h <= tip; h++ {
+		var hash, raw string
+		if err := c.Node.Call(ctx, "getblockhash", []any{h}, &hash); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Node.Call(ctx, "getblock", []any{hash, 0}, &raw); err != nil {
+			t.Fatal(err)
+		}
+		b, err := hex.DecodeString(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msg wire.MsgBlock
+		if err := msg.Deserialize(bytes.NewReader(b)); err != nil {
+			t.Fatal(err)
+		}
+		for _, tx := range msg.Transactions {
+			c.Wallet.Apply(tx, h)
+		}
+	}
+	c.Synced = tip
+}
+
+// Send builds, signs and broadcasts a payment.
+func (c *Chain) Send(t testing.TB, inputs []btcwallet.UTXO, outs []btcwallet.Output, change string) *btcwallet.Tx {
+	t.Helper()
+	tx, err := c.Wallet.Build(inputs, outs, change)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Wallet.Send(context.Background(), tx); err != nil {
+		t.Fatal(err)
+	}
+	return tx
+}
+
+// UTXOOf finds the wallet's output of txid paying addr.
+func (c *Chain) UTXOOf(t testing.TB, txid string, addr string) btcwallet.UTXO {
+	t.Helper()
+	for _, u := range c.Wallet.UTXOs(c.Synced) {
+		if u.OutPoint.Hash.String() == txid && u.Address == addr {
+			return u
+		}
+	}
+	t.Fatalf("no UTXO of %s paying %s", txid, addr)
+	return btcwallet.UTXO{}
+}
+
+var kinds = []btcwallet.Kind{btcwallet.P2PKH, btcwallet.P2WPKH, btcwallet.P2SHP2WPKH, btcwallet.P2TR}
+
+// Fill mines blocks, each holding txPerBlock payments among `addresses`
+// wallet keys of every type: spends of one to three confirmed outputs, two to
+// three payees, change, now and then an OP_RETURN. The chain must already
+// have mature coinbases.
+func (c *Chain) Fill(t testing.TB, rng *rand.Rand, blocks, txPerBlock, addresses int) []*btcwallet.Tx {
+	t.Helper()
+	var sent []*btcwallet.Tx
+	w := c.Wallet
+	addr := func() string { return w.Address(1+rng.IntN(addresses), kinds[rng.IntN(len(kinds))]) }
+	for b := 0; b < blocks; b++ {
+		confirmed := confirmedUTXOs(w.UTXOs(c.Synced))
+		// Keep enough confirmed coins around: split a big one when short.
+		if len(confirmed) < 3*txPerBlock {
+			big := confirmed[0]
+			n := 3 * txPerBlock
+			per := (big.Value - 100_000) / int64(n)
+			var outs []btcwallet.Output
+			for i := 0; i < n; i++ {
+				outs = append(outs, btcwallet.Output{Address: addr(), Value: per})
+			}
+			sent = append(sent, c.Send(t, []btcwallet.UTXO{big}, outs, ""))
+			c.Mine(t, 1)
+			confirmed = confirmedUTXOs(w.UTXOs(c.Synced))
+		}
+		rng.Shuffle(len(confirmed), func(i, j int) { confirmed[i], confirmed[j] = confirmed[j], confirmed[i] })
+		next := 0
+		for i := 0; i < txPerBlock && next < len(confirmed); i++ {
+			k := min(1+rng.IntN(3), len(confirmed)-next)
+			ins := confirmed[next : next+k]
+			next += k
+			var total int64
+			for _, u := range ins {
+				total += u.Value
+			}
+			var outs []btcwallet.Output
+			payees := 2 + rng.IntN(2)
+			for p := 0; p < payees-1; p++ {
+				outs = append(outs, btcwallet.Output{Address: addr(), Value: total / int64(payees+1)})
+			}
+			if rng.IntN(10) == 0 {
+				outs = append(outs, btcwallet.Output{Data: []byte("fill")})
+			}
+			sent = append(sent, c.Send(t, ins, outs, addr()))
+		}
+		c.Mine(t, 1)
+	}
+	return sent
+}
+
+func confirmedUTXOs(us []btcwallet.UTXO) []btcwallet.UTXO {
+	var out []btcwallet.UTXO
+	for _, u := range us {
+		if u.Height >= 0 && u.Value > 20_000 {
+			out = append(out, u)
+		}
+	}
+	return out
+}
