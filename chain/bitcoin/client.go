@@ -378,7 +378,7 @@ func (c *Client) raw(ctx context.Context, method string, params ...any) (json.Ra
 		return rc.RawRequestAsync(method, ps).Receive()
 	})
 	if err != nil {
-		return nil, classify(err)
+		return nil, fmt.Errorf("%s: %w", method, classify(err))
 	}
 	return res, nil
 }
