@@ -113,15 +113,11 @@ func inferTapscript(items wire.TxWitness, params *chaincfg.Params) (ScriptType, 
 	if (serialized[0] == 0x03) != cb.OutputKeyYIsOdd {
 		return "", "", false
 	}
-	addr := encode(address.NewAddressTaproot(schnorr.SerializePubKey(outKey), params))
-	if addr == "" {
-		return "", "", false
-	}
-	return P2TR, addr, true
+	return P2TR, segwitAddress(params, 1, schnorr.SerializePubKey(outKey)), true
 }
 
 func p2pkhWitness(key []byte, params *chaincfg.Params) string {
-	return encode(address.NewAddressWitnessPubKeyHash(address.Hash160(key), params))
+	return segwitAddress(params, 0, address.Hash160(key))
 }
 
 // push is one element of a push-only script. data is nil for OP_1NEGATE and

@@ -226,3 +226,33 @@ func TestIsMultisigAddressRejectsOtherStrings(t *testing.T) {
 		t.Errorf("IsMultisigAddress of a valid string = %d, %d, %v, %v", m, n, keys, ok)
 	}
 }
+
+func TestSegwitAddressesEncodeAsBtcdEncodesThemOnEveryNetwork(t *testing.T) {
+	for _, net := range []*chaincfg.Params{&chaincfg.MainNetParams, &chaincfg.TestNet3Params, &chaincfg.RegressionNetParams, &chaincfg.SigNetParams} {
+		want0 := must(address.NewAddressWitnessScriptHash(make([]byte, 32), net)).EncodeAddress()
+		if got := segwitAddress(net, 0, make([]byte, 32)); got != want0 {
+			t.Errorf("%s: v0 zero program %s, btcd says %s", net.Name, got, want0)
+		}
+		for _, n := range []int{20, 32} {
+			program := bytes.Repeat([]byte{0xa5}, n)
+			for i := range program {
+				program[i] ^= byte(i * 37)
+			}
+			var want string
+			if n == 20 {
+				want = must(address.NewAddressWitnessPubKeyHash(program, net)).EncodeAddress()
+			} else {
+				want = must(address.NewAddressWitnessScriptHash(program, net)).EncodeAddress()
+			}
+			if got := segwitAddress(net, 0, program); got != want {
+				t.Errorf("%s: v0 %d-byte program %s, btcd says %s", net.Name, n, got, want)
+			}
+			if n == 32 {
+				want = must(address.NewAddressTaproot(program, net)).EncodeAddress()
+				if got := segwitAddress(net, 1, program); got != want {
+					t.Errorf("%s: v1 program %s, btcd says %s", net.Name, got, want)
+				}
+			}
+		}
+	}
+}
