@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -82,7 +81,7 @@ func startBtcd(t *testing.T) string {
 	done := make(chan struct{})
 	go func() { cmd.Wait(); out.Close(); close(done) }()
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-done:
 		case <-time.After(15 * time.Second):

@@ -11,6 +11,14 @@
 // transaction's hex) and served only when the rebuilt header hashes to the
 // recorded hash and the transactions to the recorded merkle root.
 //
+// The chain it serves is sparse: getblockcount (and getblockchaininfo's
+// "blocks") is the highest height it knows, 702861, but only the recorded
+// heights have a hash; any other height is "Block height out of range", as
+// above a real node's tip. getrawtransaction serves bitcoin-etl's recorded
+// transactions (verbose or not) and, raw only, every transaction of the
+// indexed blocks. Spent outputs of block 277647 (btcd's utxo store) are not
+// served: their transactions are not in the data.
+//
 // It speaks what btcd's rpcclient and bitcoind clients send: JSON-RPC 1.0 and
 // 2.0 over HTTP POST with basic auth, single requests and batch arrays. What
 // it has no recording for gets the error a node would give: -32601 for an
