@@ -64,6 +64,7 @@ type Chain struct {
 	beacon   *catalyst.SimulatedBeacon
 	accounts []Account
 	url      string
+	autoSeal bool
 
 	sealMu sync.Mutex // serialises sealing: SimulatedBeacon is not safe for concurrent use
 	closed bool       // guarded by sealMu
@@ -158,6 +159,7 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 		node:     stack,
 		eth:      backend,
 		accounts: accounts,
+		autoSeal: cfg.AutoSeal,
 		stop:     make(chan struct{}),
 	}
 	filterSystem := filters.NewFilterSystem(backend.APIBackend, filters.Config{
@@ -314,13 +316,10 @@ func (c *Chain) startAutoSeal() {
 			// Seal until nothing executable is left; bounded, in case the miner keeps refusing a
 			// transaction the pool deems executable.
 			for range 64 {
+				if executable, err := c.executable(); err != nil || executable == 0 {
+					break
+				}
 				if _, err := c.Commit(); err != nil {
-					break
-				}
-				if err := c.eth.TxPool().Sync(); err != nil {
-					break
-				}
-				if executable, _ := c.eth.TxPool().Stats(); executable == 0 {
 					break
 				}
 				select {
@@ -331,6 +330,22 @@ func (c *Chain) startAutoSeal() {
 			}
 		}
 	}()
+}
+
+// executable lets the pool settle and counts the transactions it could put in the next block. The pool's
+// Sync must never run twice at once (a second waiter replaces the first, which then waits forever), so it
+// runs under sealMu, like the Sync inside every seal.
+func (c *Chain) executable() (int, error) {
+	c.sealMu.Lock()
+	defer c.sealMu.Unlock()
+	if c.closed {
+		return 0, ErrClosed
+	}
+	if err := c.eth.TxPool().Sync(); err != nil {
+		return 0, err
+	}
+	pending, _ := c.eth.TxPool().Stats()
+	return pending, nil
 }
 
 // Close stops the chain. With a DataDir, what was sealed stays there and Start opens it again.

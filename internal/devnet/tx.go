@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"sync"
 	"time"
 
@@ -191,7 +192,9 @@ func WaitReceipt(ctx context.Context, client *ethclient.Client, hash common.Hash
 		if err == nil {
 			return receipt, nil
 		}
-		if !errors.Is(err, ethereum.NotFound) {
+		// geth answers "transaction indexing is in progress" instead of null for a transaction it does
+		// not know while its indexer catches up with a new head: that too means "not sealed yet".
+		if !errors.Is(err, ethereum.NotFound) && !strings.Contains(err.Error(), "indexing is in progress") {
 			return nil, fmt.Errorf("devnet: receipt of %s: %w", hash, err)
 		}
 		select {
