@@ -20,7 +20,7 @@ func (s *Store) DeleteWhere(ctx context.Context, table, where string, args ...an
 
 // WaitMutations blocks until table has no unfinished mutation.
 func (s *Store) WaitMutations(ctx context.Context, table string) error {
-	wait := 20 * time.Millisecond
+	wait := 5 * time.Millisecond
 	for {
 		var pending uint64
 		err := s.QueryRow(ctx, "poll mutations of "+table,
@@ -37,7 +37,7 @@ func (s *Store) WaitMutations(ctx context.Context, table string) error {
 			return fmt.Errorf("wait for mutations on %s: %w", table, ctx.Err())
 		case <-time.After(wait):
 		}
-		if wait < time.Second {
+		if wait < 500*time.Millisecond {
 			wait *= 2
 		}
 	}

@@ -157,3 +157,7 @@ func (s *Store) QueryRow(ctx context.Context, name, query string, args []any, de
 // ErrShortWrite reports an insert that the server acknowledged but did not
 // store in full.
 var ErrShortWrite = errors.New("ClickHouse stored fewer rows than were sent")
+
+// ErrCountMismatch reports a range holding more distinct rows than were
+// written to it: leftovers that should have been deleted.
+var ErrCountMismatch = errors.New("ClickHouse holds more rows than were written")

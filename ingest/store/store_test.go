@@ -93,10 +93,10 @@ func TestInsertStoresEveryRowAndTheMaterializedViewSplitsTransfersBySide(t *test
 	const n = 250_001 // more than one chunk
 	cols := struct {
 		chain, txid, from, to, asset, amount, kind []string
-		height                                      []uint64
-		idx                                         []uint32
-		value                                       []float64
-		tm                                          []time.Time
+		height                                     []uint64
+		idx                                        []uint32
+		value                                      []float64
+		tm                                         []time.Time
 	}{}
 	now := time.Unix(1_700_000_000, 0).UTC()
 	for i := 0; i < n; i++ {

@@ -32,6 +32,7 @@ func Start(t testing.TB, seed string, blocks int) *Chain {
 	probe := btcwallet.New(&chaincfg.RegressionNetParams, seed, nil)
 	node := testenv.StartBtcd(t, probe.Address(0, btcwallet.P2PKH))
 	c := &Chain{Node: node, Wallet: btcwallet.New(&chaincfg.RegressionNetParams, seed, node)}
+	c.Wallet.Key(0) // the mining key: its coinbases belong to the wallet
 	if blocks > 0 {
 		c.Mine(t, blocks)
 	}
@@ -167,4 +168,56 @@ func confirmedUTXOs(us []btcwallet.UTXO) []btcwallet.UTXO {
 		}
 	}
 	return out
+}
+
+// Reorg replaces the chain from height on: it invalidates the block there,
+// broadcasts a fresh payment (when a coin confirmed below height is left) so
+// the replacement blocks differ, and mines
+// blocks until the new chain is `longer` blocks longer than the old tip. The
+// wallet may keep outputs of orphaned blocks: send nothing that relies on
+// them afterwards.
+func (c *Chain) Reorg(t testing.TB, height int64, longer int) {
+	t.Helper()
+	ctx := context.Background()
+	oldTip, err := c.Node.Height(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hash string
+	if err := c.Node.Call(ctx, "getblockhash", []any{height}, &hash); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Node.Call(ctx, "invalidateblock", []any{hash}, nil); err != nil {
+		t.Fatalf("invalidateblock %d: %v", height, err)
+	}
+	var marker *btcwallet.UTXO
+	for _, u := range c.Wallet.UTXOs(height - 1) {
+		if u.Height >= 0 && u.Height < height && u.Value > 100_000 {
+			u := u
+			marker = &u
+			break
+		}
+	}
+	// Without a spare coin the replacement still differs when the orphaned
+	// blocks held transactions: they return to the mempool and all land in
+	// the first new block. The hash check below catches the rest.
+	// The wallet may still list coins of blocks orphaned by an earlier reorg,
+	// so a refused marker is no failure.
+	if marker != nil {
+		tx, err := c.Wallet.Build([]btcwallet.UTXO{*marker}, []btcwallet.Output{{Address: c.Wallet.Address(999, btcwallet.P2WPKH), Value: marker.Value / 2}}, c.Wallet.Address(998, btcwallet.P2TR))
+		if err == nil {
+			if err := c.Wallet.Send(ctx, tx); err != nil {
+				t.Logf("reorg marker refused (%v); relying on the orphaned transactions", err)
+			}
+		}
+	}
+	c.Synced = height - 1
+	c.Mine(t, int(oldTip-height+1)+longer)
+	var newHash string
+	if err := c.Node.Call(ctx, "getblockhash", []any{height}, &newHash); err != nil {
+		t.Fatal(err)
+	}
+	if newHash == hash {
+		t.Fatalf("reorg at %d produced the same block again", height)
+	}
 }

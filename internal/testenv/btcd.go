@@ -81,8 +81,8 @@ func StartBtcd(t testing.TB, miningAddr string) *Btcd {
 	b.args = []string{"--regtest", "--notls", "--txindex",
 		"--datadir=" + filepath.Join(dir, "data"), "--logdir=" + filepath.Join(dir, "logs"),
 		"--rpcuser=" + b.User, "--rpcpass=" + b.Pass, "--rpclisten=" + b.RPCAddr, "--listen=" + b.P2PAddr,
-		"--nodnsseed", "--norelaypriority", "--rejectreplacement=false", "--miningaddr=" + miningAddr,
-		"--blockmaxweight=4000000", "--blockmaxsize=1000000", "--maxorphantx=0", "--minrelaytxfee=0.00001"}
+		"--nodnsseed", "--norelaypriority", "--miningaddr=" + miningAddr,
+		"--blockmaxweight=3996000", "--blockmaxsize=999000", "--maxorphantx=0", "--minrelaytxfee=0.00001"}
 	b.Start()
 	t.Cleanup(b.Stop)
 	return b

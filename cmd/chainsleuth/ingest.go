@@ -1,0 +1,102 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/chainsleuth/chainsleuth/chain"
+	"github.com/chainsleuth/chainsleuth/chain/bitcoin"
+	"github.com/chainsleuth/chainsleuth/ingest/btc"
+	"github.com/chainsleuth/chainsleuth/ingest/pipeline"
+	"github.com/chainsleuth/chainsleuth/ingest/progress"
+)
+
+func rangeFlags(confirmations int64) []cli.Flag {
+	return []cli.Flag{
+		&cli.Int64Flag{Name: "from", Usage: "first height (default: resume from the checkpoint, or 0)", Value: -1},
+		&cli.Int64Flag{Name: "to", Usage: "last height, inclusive (default: the confirmed tip)", Value: -1},
+		&cli.BoolFlag{Name: "follow", Usage: "keep tailing the chain after the confirmed tip"},
+		&cli.Int64Flag{Name: "confirmations", Usage: "ingest only blocks at least this deep", Value: confirmations},
+		&cli.IntFlag{Name: "workers", Usage: "parallel block fetchers", Value: 4},
+		&cli.IntFlag{Name: "batch-blocks", Usage: "blocks per ClickHouse batch (at most)", Value: 500},
+		&cli.IntFlag{Name: "batch-rows", Usage: "rows per ClickHouse batch (about)", Value: 500_000},
+		&cli.StringFlag{Name: "progress", Usage: "auto (a bar on a terminal), bar or log", Value: "auto"},
+		&cli.DurationFlag{Name: "poll", Usage: "how often --follow asks the node for new blocks", Value: 2 * time.Second},
+	}
+}
+
+func pipelineOptions(c *cli.Context, rep *progress.Reporter) (pipeline.Options, error) {
+	o := pipeline.Options{
+		From: c.Int64("from"), To: c.Int64("to"), Follow: c.Bool("follow"),
+		Confirmations: c.Int64("confirmations"), Workers: c.Int("workers"),
+		BatchBlocks: c.Int("batch-blocks"), BatchRows: c.Int("batch-rows"),
+		PollInterval: c.Duration("poll"), Logger: slog.Default(), Progress: rep.Update,
+	}
+	switch {
+	case o.From < -1 || o.To < -1:
+		return o, usagef("--from and --to must be heights (0 or more)")
+	case o.To >= 0 && o.From > o.To:
+		return o, usagef("--from %d is above --to %d", o.From, o.To)
+	case o.Follow && o.To >= 0:
+		return o, usagef("--follow and --to exclude each other")
+	case o.Confirmations < 0:
+		return o, usagef("--confirmations must be 0 or more")
+	case o.Workers < 1 || o.Workers > 64:
+		return o, usagef("--workers must be between 1 and 64")
+	}
+	if m := c.String("progress"); m != "auto" && m != "bar" && m != "log" {
+		return o, usagef("--progress %q: use auto, bar or log", m)
+	}
+	return o, nil
+}
+
+func ingestCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "ingest",
+		Usage: "read blocks from a node into ClickHouse (resumable, reorg-safe)",
+		Subcommands: []*cli.Command{
+			{
+				Name:  "btc",
+				Usage: "ingest Bitcoin from btcd or Bitcoin Core over JSON-RPC",
+				Flags: append(rangeFlags(6),
+					&cli.StringFlag{Name: "btc-rpc", Usage: "node JSON-RPC URL http://user:pass@host:port", EnvVars: []string{"CHAINSLEUTH_BTC_RPC"}, Value: "http://127.0.0.1:8332"},
+					&cli.IntFlag{Name: "prevout-cache", Usage: "recent outputs kept in memory for resolving inputs", Value: 1_000_000},
+					&cli.BoolFlag{Name: "prevouts-from-node", Usage: "ask the node (getrawtransaction, needs -txindex) for outputs spent from before the ingested range", Value: true},
+				),
+				Action: ingestBTC,
+			},
+		},
+	}
+}
+
+func ingestBTC(c *cli.Context) error {
+	rep := progress.New(chain.Bitcoin, c.String("progress"), slog.Default())
+	opts, err := pipelineOptions(c, rep)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(c, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(c.Context); err != nil {
+		return err
+	}
+	node, err := bitcoin.Dial(c.Context, c.String("btc-rpc"))
+	if err != nil {
+		return err
+	}
+	defer node.Close()
+	slog.Info("ingest starting", "chain", chain.Bitcoin, "network", node.Chain(), "clickhouse", st.DSN().String())
+	sink := btc.NewSink(st, node, btc.Config{
+		CacheEntries: c.Int("prevout-cache"), PrevoutsFromNode: c.Bool("prevouts-from-node"), Logger: slog.Default(),
+	})
+	err = pipeline.Run[btc.Block](c.Context, btc.Source{Client: node}, sink, opts)
+	rep.Done()
+	s := sink.Stats
+	slog.Info("spent outputs resolved", "from_batch", s.Batch, "from_cache", s.Cache, "from_lookup", s.Lookup, "inferred", s.Inferred, "unknown", s.Unknown)
+	return err
+}

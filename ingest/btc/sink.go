@@ -1,0 +1,403 @@
+package btc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/btcsuite/btcd/chaincfg/v2"
+
+	"github.com/chainsleuth/chainsleuth/chain"
+	"github.com/chainsleuth/chainsleuth/chain/bitcoin"
+	"github.com/chainsleuth/chainsleuth/ingest/store"
+)
+
+// Config of a Sink.
+type Config struct {
+	// CacheEntries bounds the recent-output cache. Default 1,000,000
+	// (roughly 150 MB).
+	CacheEntries int
+	// PrevoutsFromNode asks the node (getrawtransaction, needs -txindex) for
+	// spent outputs that are neither in the batch, the cache nor ClickHouse:
+	// history before the ingested range. Turned off by itself when the node
+	// has no transaction index.
+	PrevoutsFromNode bool
+	Logger           *slog.Logger
+}
+
+// Sink writes Bitcoin blocks into ClickHouse.
+type Sink struct {
+	st        *store.Store
+	node      *bitcoin.Client
+	params    *chaincfg.Params
+	cache     *outputCache
+	log       *slog.Logger
+	fromNode  bool
+	cpVersion uint64
+	// Stats of the prevout resolution, for logs and the benchmark.
+	Stats ResolveStats
+}
+
+// ResolveStats counts where spent outputs were found.
+type ResolveStats struct {
+	// Lookup counts outputs found in ClickHouse or at the node.
+	Batch, Cache, Lookup, Inferred, Unknown uint64
+}
+
+// NewSink writes to st; node serves the network parameters and, optionally,
+// prevouts of history before the ingested range.
+func NewSink(st *store.Store, node *bitcoin.Client, cfg Config) *Sink {
+	if cfg.CacheEntries <= 0 {
+		cfg.CacheEntries = 1_000_000
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Sink{st: st, node: node, params: node.Params(), cache: newOutputCache(cfg.CacheEntries),
+		log: cfg.Logger, fromNode: cfg.PrevoutsFromNode}
+}
+
+// Checkpoint implements pipeline.Sink.
+func (s *Sink) Checkpoint(ctx context.Context) (int64, string, error) {
+	var next, version uint64
+	var hash string
+	found := false
+	err := s.st.Query(ctx, "read btc checkpoint",
+		"SELECT next_height, last_hash, version FROM ingest_checkpoints WHERE chain = ? ORDER BY version DESC LIMIT 1",
+		[]any{chain.Bitcoin}, func() { found = false },
+		func(r driver.Rows) error { found = true; return r.Scan(&next, &hash, &version) })
+	if err != nil || !found {
+		return 0, "", err
+	}
+	s.cpVersion = version
+	return int64(next), hash, nil
+}
+
+func (s *Sink) writeCheckpoint(ctx context.Context, next int64, hash string) error {
+	v := uint64(time.Now().UnixNano())
+	if v <= s.cpVersion {
+		v = s.cpVersion + 1
+	}
+	err := s.st.Insert(ctx, store.Batch{
+		Table:   "ingest_checkpoints",
+		Columns: []string{"chain", "next_height", "last_hash", "version", "updated_at"},
+		Data:    []any{[]string{chain.Bitcoin}, []uint64{uint64(next)}, []string{hash}, []uint64{v}, []time.Time{time.Now().UTC()}},
+	})
+	if err != nil {
+		return fmt.Errorf("write checkpoint %d: %w", next, err)
+	}
+	s.cpVersion = v
+	return nil
+}
+
+// StoredHash implements pipeline.Sink.
+func (s *Sink) StoredHash(ctx context.Context, h int64) (string, bool, error) {
+	var hash string
+	found := false
+	err := s.st.Query(ctx, "read stored block hash", "SELECT hash FROM btc_blocks WHERE height = ? LIMIT 1",
+		[]any{uint64(h)}, func() { found = false },
+		func(r driver.Rows) error { found = true; return r.Scan(&hash) })
+	return hash, found, err
+}
+
+// heightTables are the tables holding rows per block height, and the filter
+// that selects Bitcoin rows in each.
+var heightTables = []struct{ table, filter string }{
+	{"btc_blocks", ""},
+	{"btc_txs", ""},
+	{"btc_inputs", ""},
+	{"btc_outputs", ""},
+	{"transfers", "chain = 'btc' AND "},
+	{"transfers_by_address", "chain = 'btc' AND "},
+}
+
+// Rollback implements pipeline.Sink: it deletes every row at height >= from
+// (with a mutation, only in tables that have such rows) and moves the
+// checkpoint to from.
+func (s *Sink) Rollback(ctx context.Context, from int64) error {
+	// Issue every delete first, then wait: the mutations run side by side.
+	var pending []string
+	for _, t := range heightTables {
+		n, err := s.st.CountWhere(ctx, t.table, false, t.filter+"height >= ?", uint64(from))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		s.log.Info("rolling back rows above the checkpoint", "chain", chain.Bitcoin, "table", t.table, "from", from, "rows", n)
+		if err := s.st.Exec(ctx, "delete from "+t.table, "ALTER TABLE "+t.table+" DELETE WHERE "+t.filter+"height >= ?", uint64(from)); err != nil {
+			return err
+		}
+		pending = append(pending, t.table)
+	}
+	for _, table := range pending {
+		if err := s.st.WaitMutations(ctx, table); err != nil {
+			return err
+		}
+	}
+	deleted := len(pending) > 0
+	if deleted {
+		s.cache.clear()
+	}
+	next, hash, err := s.Checkpoint(ctx)
+	if err != nil {
+		return err
+	}
+	if next == from && !deleted {
+		return nil
+	}
+	hash = ""
+	if from > 0 {
+		h, ok, err := s.StoredHash(ctx, from-1)
+		if err != nil {
+			return err
+		}
+		if ok {
+			hash = h
+		}
+	}
+	return s.writeCheckpoint(ctx, from, hash)
+}
+
+// Commit implements pipeline.Sink.
+func (s *Sink) Commit(ctx context.Context, blocks []Block) error {
+	if len(blocks) == 0 {
+		return nil
+	}
+	t0 := time.Now()
+	found, err := s.resolve(ctx, blocks)
+	if err != nil {
+		return err
+	}
+	t1 := time.Now()
+	rows := s.buildRows(blocks, found)
+	// Each table's insert goes out on its own connection: a part write
+	// costs the server tens of milliseconds whatever its size.
+	batches := rows.batches()
+	errs := make([]error, len(batches))
+	var wg sync.WaitGroup
+	for i, b := range batches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.st.Insert(ctx, b)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	t2 := time.Now()
+	first, last := uint64(blocks[0].Height), uint64(blocks[len(blocks)-1].Height)
+	for _, b := range batches {
+		if err := s.verify(ctx, b, first, last); err != nil {
+			return err
+		}
+	}
+	t3 := time.Now()
+	if err := s.writeCheckpoint(ctx, blocks[len(blocks)-1].Height+1, blocks[len(blocks)-1].Hash); err != nil {
+		return err
+	}
+	s.log.Debug("batch committed", "chain", chain.Bitcoin, "from", first, "to", last,
+		"resolve", t1.Sub(t0), "insert", t2.Sub(t1), "verify", t3.Sub(t2), "checkpoint", time.Since(t3))
+	// Only now are the batch's outputs stored: remember them, forget spent ones.
+	for _, b := range blocks {
+		for ti := range b.Txs {
+			tx := &b.Txs[ti]
+			for _, o := range tx.Outputs {
+				op, err := newOutpoint(tx.TxID, uint32(o.Index))
+				if err != nil {
+					return err
+				}
+				s.cache.put(op, spent{o.Value, o.Type, o.Address})
+			}
+		}
+	}
+	for _, b := range blocks {
+		for ti := range b.Txs {
+			for _, in := range b.Txs[ti].Inputs {
+				if op, err := newOutpoint(in.PrevTxID, in.PrevVout); err == nil {
+					s.cache.remove(op)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// verify counts the rows of a batch's height range and fails when fewer
+// landed than were sent. More can only be a retried chunk that landed twice,
+// which FINAL collapses: then the FINAL count must match.
+func (s *Sink) verify(ctx context.Context, b store.Batch, first, last uint64) error {
+	filter := "height >= ? AND height <= ?"
+	if b.Table == "transfers" {
+		filter = "chain = 'btc' AND " + filter
+	}
+	want := uint64(b.Len())
+	got, err := s.st.CountWhere(ctx, b.Table, false, filter, first, last)
+	if err != nil {
+		return err
+	}
+	if got > want {
+		if got, err = s.st.CountWhere(ctx, b.Table, true, filter, first, last); err != nil {
+			return err
+		}
+	}
+	if got < want {
+		return fmt.Errorf("%s for blocks %d-%d: %d rows sent, %d stored: %w", b.Table, first, last, want, got, store.ErrShortWrite)
+	}
+	if got > want {
+		return fmt.Errorf("%s for blocks %d-%d: %d rows sent but %d distinct rows stored: rows of other blocks at these heights were not rolled back: %w", b.Table, first, last, want, got, store.ErrCountMismatch)
+	}
+	return nil
+}
+
+// resolve finds the spent output of every input that is not in the batch or
+// the cache: first in ClickHouse, then (optionally) at the node.
+func (s *Sink) resolve(ctx context.Context, blocks []Block) (map[outpoint]spent, error) {
+	local := map[outpoint]bool{}
+	for _, b := range blocks {
+		for ti := range b.Txs {
+			tx := &b.Txs[ti]
+			for _, o := range tx.Outputs {
+				op, err := newOutpoint(tx.TxID, uint32(o.Index))
+				if err != nil {
+					return nil, err
+				}
+				local[op] = true
+			}
+		}
+	}
+	missing := map[string][]uint32{}
+	for _, b := range blocks {
+		for ti := range b.Txs {
+			tx := &b.Txs[ti]
+			if tx.Coinbase {
+				continue
+			}
+			for _, in := range tx.Inputs {
+				op, err := newOutpoint(in.PrevTxID, in.PrevVout)
+				if err != nil {
+					return nil, fmt.Errorf("tx %s input %d: %w", tx.TxID, in.Index, err)
+				}
+				if local[op] {
+					continue
+				}
+				if _, ok := s.cache.cur[op]; ok {
+					continue
+				}
+				if _, ok := s.cache.old[op]; ok {
+					continue
+				}
+				missing[in.PrevTxID] = append(missing[in.PrevTxID], in.PrevVout)
+			}
+		}
+	}
+	found := map[outpoint]spent{}
+	if len(missing) == 0 {
+		return found, nil
+	}
+	if err := s.lookupStore(ctx, missing, found); err != nil {
+		return nil, err
+	}
+	if s.fromNode {
+		if err := s.lookupNode(ctx, missing, found); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+const lookupChunk = 2000
+
+func (s *Sink) lookupStore(ctx context.Context, missing map[string][]uint32, found map[outpoint]spent) error {
+	txids := make([]any, 0, len(missing))
+	for id := range missing {
+		txids = append(txids, id)
+	}
+	for i := 0; i < len(txids); i += lookupChunk {
+		chunk := txids[i:min(i+lookupChunk, len(txids))]
+		err := s.st.Query(ctx, "look up spent outputs",
+			"SELECT txid, vout, value, script_type, address FROM btc_outputs WHERE txid IN ?",
+			[]any{ch.GroupSet{Value: chunk}}, nil,
+			func(r driver.Rows) error {
+				var txid, typ, addr string
+				var vout uint32
+				var value uint64
+				if err := r.Scan(&txid, &vout, &value, &typ, &addr); err != nil {
+					return err
+				}
+				op, err := newOutpoint(txid, vout)
+				if err != nil {
+					return err
+				}
+				found[op] = spent{int64(value), bitcoin.ScriptType(typ), addr}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Sink) lookupNode(ctx context.Context, missing map[string][]uint32, found map[outpoint]spent) error {
+	for txid, vouts := range missing {
+		need := false
+		for _, v := range vouts {
+			op, _ := newOutpoint(txid, v)
+			if _, ok := found[op]; !ok {
+				need = true
+			}
+		}
+		if !need {
+			continue
+		}
+		tx, err := s.node.Transaction(ctx, txid)
+		if errors.Is(err, bitcoin.ErrNoTxIndex) {
+			s.log.Warn("the node has no transaction index: inputs spending outputs from before the ingested range get addresses inferred from their scripts and unknown values (restart the node with -txindex to resolve them)")
+			s.fromNode = false
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("fetch spent transaction %s from the node: %w", txid, err)
+		}
+		for _, v := range vouts {
+			if int(v) >= len(tx.TxOut) {
+				return fmt.Errorf("input spends output %s:%d but that transaction has %d outputs", txid, v, len(tx.TxOut))
+			}
+			out := tx.TxOut[v]
+			typ, addr := bitcoin.ClassifyOutput(out.PkScript, s.params)
+			op, _ := newOutpoint(txid, v)
+			found[op] = spent{out.Value, typ, addr}
+		}
+	}
+	return nil
+}
+
+// lookup finds an input's spent output among the batch's outputs, the cache
+// and what resolve found.
+func (s *Sink) lookup(op outpoint, local, found map[outpoint]spent) (spent, string, bool) {
+	if v, ok := local[op]; ok {
+		s.Stats.Batch++
+		return v, "prevout", true
+	}
+	if v, ok := s.cache.get(op); ok {
+		s.Stats.Cache++
+		return v, "prevout", true
+	}
+	if v, ok := found[op]; ok {
+		s.Stats.Lookup++
+		return v, "prevout", true
+	}
+	return spent{}, "", false
+}
+
+func itoa(v uint64) string { return strconv.FormatUint(v, 10) }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `make bench`: end-to-end figures against real servers, printed as one table with their ratios.
+# Sizes: CHAINSLEUTH_BENCH_BLOCKS (default 300), CHAINSLEUTH_BENCH_TXS (default 50).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/clickhouse.sh start >/dev/null
+export CHAINSLEUTH_BTCD=${CHAINSLEUTH_BTCD:-$(scripts/btcd.sh path)}
+out=$(mktemp)
+go test -run '^$' -bench 'BenchmarkIngestAgainstRawFetch' -benchtime 1x -timeout 60m ./ingest/btc/ | tee "$out" >&2
+echo
+echo "| benchmark | figure | value |"
+echo "|---|---|---|"
+awk '/^Benchmark/ {
+  name=$1; sub(/-[0-9]+$/, "", name)
+  for (i = 3; i < NF; i += 2) printf "| %s | %s | %s |\n", name, $(i+1), $i
+}' "$out"
