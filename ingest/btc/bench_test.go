@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"testing"
@@ -39,7 +40,11 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level := slog.LevelWarn
+	if os.Getenv("CHAINSLEUTH_BENCH_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		// Raw: getblockhash + getblock <hash> 0 for every block, no decoding.
@@ -55,20 +60,27 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 		start = time.Now()
 		sink := btc.NewSink(st, node, btc.Config{Logger: quiet})
 		var rows, txCount int
+		if os.Getenv("CHAINSLEUTH_BENCH_PROFILE") != "" {
+			f, _ := os.Create(os.Getenv("CHAINSLEUTH_BENCH_PROFILE"))
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
 		err := pipeline.Run[btc.Block](ctx, btc.Source{Client: node}, sink, pipeline.Options{
 			From: -1, To: tip, Workers: workers, Logger: quiet,
+			BatchRows: envInt("CHAINSLEUTH_BENCH_BATCH_ROWS", 0), BatchBlocks: envInt("CHAINSLEUTH_BENCH_BATCH_BLOCKS", 0),
 			Progress: func(p pipeline.Progress) { txCount += p.Txs },
 		})
 		if err != nil {
 			b.Fatal(err)
 		}
 		ing := time.Since(start)
-		for _, t := range []string{"btc_blocks", "btc_txs", "btc_inputs", "btc_outputs", "transfers"} {
+		for _, t := range []string{"btc_blocks", "btc_txs", "btc_inputs", "btc_outputs", "transfers", "transfers_by_address"} {
 			n, err := st.CountWhere(ctx, t, false, "")
 			if err != nil {
 				b.Fatal(err)
 			}
 			rows += int(n)
+			b.ReportMetric(float64(n), t+"_rows")
 		}
 		n := float64(tip + 1)
 		b.ReportMetric(n/raw.Seconds(), "raw_blocks/s")
