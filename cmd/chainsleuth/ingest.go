@@ -77,6 +77,12 @@ func ingestBTC(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// The node first: a wrong URL should fail before anything is written.
+	node, err := bitcoin.Dial(c.Context, c.String("btc-rpc"))
+	if err != nil {
+		return err
+	}
+	defer node.Close()
 	st, err := openStore(c, true)
 	if err != nil {
 		return err
@@ -85,11 +91,6 @@ func ingestBTC(c *cli.Context) error {
 	if _, err := st.Migrate(c.Context); err != nil {
 		return err
 	}
-	node, err := bitcoin.Dial(c.Context, c.String("btc-rpc"))
-	if err != nil {
-		return err
-	}
-	defer node.Close()
 	slog.Info("ingest starting", "chain", chain.Bitcoin, "network", node.Chain(), "clickhouse", st.DSN().String())
 	sink := btc.NewSink(st, node, btc.Config{
 		CacheEntries: c.Int("prevout-cache"), PrevoutsFromNode: c.Bool("prevouts-from-node"), Logger: slog.Default(),

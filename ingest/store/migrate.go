@@ -177,13 +177,31 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 }
 
 // CheckSchema fails with a clear message when migrations are missing, so
-// commands other than migrate never run against an old schema.
+// commands other than migrate never run against an old schema. It only
+// reads, so it works for a read-only user.
 func (s *Store) CheckSchema(ctx context.Context) error {
 	migs, err := Migrations(DialectFor(s.version))
 	if err != nil {
 		return err
 	}
-	done, err := s.Applied(ctx)
+	var exists uint64
+	if err := s.QueryRow(ctx, "look for schema_migrations", "SELECT count() FROM system.tables WHERE database = ? AND name = 'schema_migrations'",
+		[]any{s.dsn.Database}, &exists); err != nil {
+		return err
+	}
+	if exists == 0 {
+		return fmt.Errorf("database %s has no chainsleuth schema: run `chainsleuth migrate` first (or check --clickhouse)", s.dsn.Database)
+	}
+	done := map[int]bool{}
+	err = s.Query(ctx, "read schema_migrations", "SELECT DISTINCT version FROM schema_migrations", nil, nil,
+		func(r driver.Rows) error {
+			var v uint32
+			if err := r.Scan(&v); err != nil {
+				return err
+			}
+			done[int(v)] = true
+			return nil
+		})
 	if err != nil {
 		return err
 	}

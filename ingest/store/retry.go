@@ -18,7 +18,11 @@ import (
 // retry runs op until it succeeds, fails permanently, or transient failures
 // have lasted longer than RetryFor. Backoff doubles from 100ms to 5s.
 func (s *Store) retry(ctx context.Context, what string, op func() error) error {
-	deadline := time.Now().Add(s.opts.RetryFor)
+	return s.retryFor(ctx, what, s.opts.RetryFor, op)
+}
+
+func (s *Store) retryFor(ctx context.Context, what string, limit time.Duration, op func() error) error {
+	deadline := time.Now().Add(limit)
 	wait := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := op()
@@ -32,7 +36,7 @@ func (s *Store) retry(ctx context.Context, what string, op func() error) error {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: ClickHouse at %s unreachable for %s (%d attempts): %w", what, s.dsn, s.opts.RetryFor, attempt, err)
+			return fmt.Errorf("%s: ClickHouse at %s unreachable for %s (%d attempts): %w", what, s.dsn, limit, attempt, err)
 		}
 		s.log.Warn("ClickHouse unavailable, retrying", "op", what, "attempt", attempt, "in", wait, "err", err)
 		select {

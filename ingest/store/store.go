@@ -10,6 +10,7 @@ import (
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
 )
 
 // Options tune a Store. The zero value is usable.
@@ -17,6 +18,10 @@ type Options struct {
 	// RetryFor bounds how long a transient failure (connection refused or
 	// lost, server restarting) is retried before it is returned. Default 2m.
 	RetryFor time.Duration
+	// ConnectRetryFor bounds retries of the first connection: a server that
+	// is not there at start is most likely not started at all, and the user
+	// should hear so at once. Default 5s.
+	ConnectRetryFor time.Duration
 	// Logger receives retries and slow operations. Default slog.Default().
 	Logger *slog.Logger
 	// CreateDatabase creates the database when it is missing (migrate does;
@@ -45,6 +50,9 @@ func Open(ctx context.Context, rawDSN string, opts Options) (*Store, error) {
 	if opts.RetryFor == 0 {
 		opts.RetryFor = 2 * time.Minute
 	}
+	if opts.ConnectRetryFor == 0 {
+		opts.ConnectRetryFor = 5 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -66,6 +74,10 @@ func Open(ctx context.Context, rawDSN string, opts Options) (*Store, error) {
 		}
 	}
 	if s.conn, err = s.dial(ctx, dsn.Database); err != nil {
+		var ex *proto.Exception
+		if errors.As(err, &ex) && ex.Code == 81 { // UNKNOWN_DATABASE
+			return nil, fmt.Errorf("ClickHouse at %s has no database %s: run `chainsleuth migrate` to create it (or check --clickhouse)", dsn.Addr, dsn.Database)
+		}
 		return nil, err
 	}
 	sv, err := s.conn.ServerVersion()
@@ -96,10 +108,13 @@ func (s *Store) dial(ctx context.Context, database string) (driver.Conn, error) 
 	if err != nil {
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", s.dsn, err)
 	}
-	err = s.retry(ctx, "connect", func() error { return conn.Ping(ctx) })
+	err = s.retryFor(ctx, "connect to ClickHouse", s.opts.ConnectRetryFor, func() error { return conn.Ping(ctx) })
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("connect to ClickHouse at %s: %w. Is the server running? Start one with `scripts/clickhouse.sh start`, or point CHAINSLEUTH_CLICKHOUSE / --clickhouse at yours", s.dsn, err)
+		if !IsTransient(errors.Unwrap(err)) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w. Is the server running? Start one with `scripts/clickhouse.sh start`, or point CHAINSLEUTH_CLICKHOUSE / --clickhouse at yours", err)
 	}
 	return conn, nil
 }

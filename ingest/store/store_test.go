@@ -166,7 +166,7 @@ func TestDeleteWhereRemovesRowsAndWaitsForTheMutation(t *testing.T) {
 
 func TestOpenNamesTheServerAndWhatToDoWhenItIsDown(t *testing.T) {
 	ctx := context.Background()
-	_, err := store.Open(ctx, "clickhouse://u:s3cret@127.0.0.1:1/x", store.Options{RetryFor: 300 * time.Millisecond})
+	_, err := store.Open(ctx, "clickhouse://u:s3cret@127.0.0.1:1/x", store.Options{RetryFor: 300 * time.Millisecond, ConnectRetryFor: 300 * time.Millisecond})
 	if err == nil {
 		t.Fatal("connected to port 1")
 	}
