@@ -9,6 +9,7 @@ import (
 	"github.com/chainsleuth/chainsleuth/chain"
 	"github.com/chainsleuth/chainsleuth/chain/bitcoin"
 	"github.com/chainsleuth/chainsleuth/ingest/btc"
+	"github.com/chainsleuth/chainsleuth/ingest/metrics"
 	"github.com/chainsleuth/chainsleuth/ingest/pipeline"
 	"github.com/chainsleuth/chainsleuth/ingest/progress"
 )
@@ -24,15 +25,46 @@ func rangeFlags(confirmations int64) []cli.Flag {
 		&cli.IntFlag{Name: "batch-rows", Usage: "rows per ClickHouse batch (about)", Value: 500_000},
 		&cli.StringFlag{Name: "progress", Usage: "auto (a bar on a terminal), bar or log", Value: "auto"},
 		&cli.DurationFlag{Name: "poll", Usage: "how often --follow asks the node for new blocks", Value: 2 * time.Second},
+		&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9464)", EnvVars: []string{"CHAINSLEUTH_METRICS_ADDR"}},
 	}
 }
 
-func pipelineOptions(c *cli.Context, rep *progress.Reporter) (pipeline.Options, error) {
+// ingestRun wires progress display and metrics around one chain's ingest.
+type ingestRun struct {
+	chain   string
+	rep     *progress.Reporter
+	metrics *metrics.Registry
+}
+
+func newIngestRun(c *cli.Context, chainName string) (*ingestRun, error) {
+	r := &ingestRun{chain: chainName, rep: progress.New(chainName, c.String("progress"), slog.Default()), metrics: metrics.New()}
+	if addr := c.String("metrics-addr"); addr != "" {
+		if err := r.metrics.Serve(c.Context, addr, slog.Default()); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func (r *ingestRun) progress(p pipeline.Progress) {
+	r.rep.Update(p)
+	r.metrics.Committed(r.chain, p.Blocks, p.Txs, p.Height, p.Target)
+}
+
+// finish reports the end of the run.
+func (r *ingestRun) finish(err error) {
+	r.rep.Done()
+	if err != nil {
+		r.metrics.Failed(r.chain)
+	}
+}
+
+func pipelineOptions(c *cli.Context, run *ingestRun) (pipeline.Options, error) {
 	o := pipeline.Options{
 		From: c.Int64("from"), To: c.Int64("to"), Follow: c.Bool("follow"),
 		Confirmations: c.Int64("confirmations"), Workers: c.Int("workers"),
 		BatchBlocks: c.Int("batch-blocks"), BatchRows: c.Int("batch-rows"),
-		PollInterval: c.Duration("poll"), Logger: slog.Default(), Progress: rep.Update,
+		PollInterval: c.Duration("poll"), Logger: slog.Default(), Progress: run.progress,
 	}
 	switch {
 	case o.From < -1 || o.To < -1:
@@ -46,10 +78,14 @@ func pipelineOptions(c *cli.Context, rep *progress.Reporter) (pipeline.Options, 
 	case o.Workers < 1 || o.Workers > 64:
 		return o, usagef("--workers must be between 1 and 64")
 	}
-	if m := c.String("progress"); m != "auto" && m != "bar" && m != "log" {
-		return o, usagef("--progress %q: use auto, bar or log", m)
-	}
 	return o, nil
+}
+
+func checkProgressFlag(c *cli.Context) error {
+	if m := c.String("progress"); m != "auto" && m != "bar" && m != "log" {
+		return usagef("--progress %q: use auto, bar or log", m)
+	}
+	return nil
 }
 
 func ingestCommand() *cli.Command {
@@ -72,8 +108,14 @@ func ingestCommand() *cli.Command {
 }
 
 func ingestBTC(c *cli.Context) error {
-	rep := progress.New(chain.Bitcoin, c.String("progress"), slog.Default())
-	opts, err := pipelineOptions(c, rep)
+	if err := checkProgressFlag(c); err != nil {
+		return err
+	}
+	run, err := newIngestRun(c, chain.Bitcoin)
+	if err != nil {
+		return err
+	}
+	opts, err := pipelineOptions(c, run)
 	if err != nil {
 		return err
 	}
@@ -96,7 +138,7 @@ func ingestBTC(c *cli.Context) error {
 		CacheEntries: c.Int("prevout-cache"), PrevoutsFromNode: c.Bool("prevouts-from-node"), Logger: slog.Default(),
 	})
 	err = pipeline.Run[btc.Block](c.Context, btc.Source{Client: node}, sink, opts)
-	rep.Done()
+	run.finish(err)
 	s := sink.Stats
 	slog.Info("spent outputs resolved", "from_batch", s.Batch, "from_cache", s.Cache, "from_lookup", s.Lookup, "inferred", s.Inferred, "unknown", s.Unknown)
 	return err
