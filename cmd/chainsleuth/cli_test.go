@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -81,5 +82,16 @@ func TestMigrateIngestAndStatsFromTheCommandLine(t *testing.T) {
 	table, _, _ := runCLI(t, env, "stats", "btc")
 	if !strings.Contains(table, "max_height") || !strings.Contains(table, "101") {
 		t.Fatalf("table output:\n%s", table)
+	}
+
+	if out, stderr, code := runCLI(t, env, "verify", "btc"); code != 0 || !strings.Contains(out, "checked 101 blocks 0-100: 0 problems") {
+		t.Fatalf("verify of a clean ingest: exit %d\n%s%s", code, out, stderr)
+	}
+	if err := openDB(t, db).DeleteWhere(context.Background(), "btc_blocks", "height = ?", uint64(7)); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code = runCLI(t, env, "verify", "btc", "--format", "json")
+	if code != 1 || !strings.Contains(out, `"kind":"missing"`) || !strings.Contains(stderr, "1 problems") {
+		t.Fatalf("verify with a gap: exit %d\n%s%s", code, out, stderr)
 	}
 }

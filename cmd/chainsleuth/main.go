@@ -91,6 +91,7 @@ func newApp() *cli.App {
 			migrateCommand(),
 			ingestCommand(),
 			statsCommand(),
+			verifyCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // run() maps errors to exit codes
 	}
