@@ -15,6 +15,7 @@ import (
 
 	"github.com/chainsleuth/chainsleuth/chain"
 	"github.com/chainsleuth/chainsleuth/chain/bitcoin"
+	"github.com/chainsleuth/chainsleuth/ingest/checkpoint"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
 )
 
@@ -33,13 +34,13 @@ type Config struct {
 
 // Sink writes Bitcoin blocks into ClickHouse.
 type Sink struct {
-	st        *store.Store
-	node      *bitcoin.Client
-	params    *chaincfg.Params
-	cache     *outputCache
-	log       *slog.Logger
-	fromNode  bool
-	cpVersion uint64
+	st       *store.Store
+	node     *bitcoin.Client
+	params   *chaincfg.Params
+	cache    *outputCache
+	log      *slog.Logger
+	fromNode bool
+	keeper   *checkpoint.Keeper
 	// Stats of the prevout resolution, for logs and the benchmark.
 	Stats ResolveStats
 }
@@ -60,110 +61,39 @@ func NewSink(st *store.Store, node *bitcoin.Client, cfg Config) *Sink {
 		cfg.Logger = slog.Default()
 	}
 	return &Sink{st: st, node: node, params: node.Params(), cache: newOutputCache(cfg.CacheEntries),
-		log: cfg.Logger, fromNode: cfg.PrevoutsFromNode}
+		log: cfg.Logger, fromNode: cfg.PrevoutsFromNode,
+		keeper: checkpoint.New(st, chain.Bitcoin, "btc_blocks", Tables, cfg.Logger)}
+}
+
+// Tables are the Bitcoin tables holding rows per block height.
+var Tables = []checkpoint.Table{
+	{Name: "btc_blocks"},
+	{Name: "btc_txs"},
+	{Name: "btc_inputs"},
+	{Name: "btc_outputs"},
+	{Name: "transfers", Filter: "chain = 'btc'"},
+	{Name: "transfers_by_address", Filter: "chain = 'btc'"},
 }
 
 // Checkpoint implements pipeline.Sink.
 func (s *Sink) Checkpoint(ctx context.Context) (int64, string, error) {
-	var next, version uint64
-	var hash string
-	found := false
-	err := s.st.Query(ctx, "read btc checkpoint",
-		"SELECT next_height, last_hash, version FROM ingest_checkpoints WHERE chain = ? ORDER BY version DESC LIMIT 1",
-		[]any{chain.Bitcoin}, func() { found = false },
-		func(r driver.Rows) error { found = true; return r.Scan(&next, &hash, &version) })
-	if err != nil || !found {
-		return 0, "", err
-	}
-	s.cpVersion = version
-	return int64(next), hash, nil
-}
-
-func (s *Sink) writeCheckpoint(ctx context.Context, next int64, hash string) error {
-	v := uint64(time.Now().UnixNano())
-	if v <= s.cpVersion {
-		v = s.cpVersion + 1
-	}
-	err := s.st.Insert(ctx, store.Batch{
-		Table:   "ingest_checkpoints",
-		Columns: []string{"chain", "next_height", "last_hash", "version", "updated_at"},
-		Data:    []any{[]string{chain.Bitcoin}, []uint64{uint64(next)}, []string{hash}, []uint64{v}, []time.Time{time.Now().UTC()}},
-	})
-	if err != nil {
-		return fmt.Errorf("write checkpoint %d: %w", next, err)
-	}
-	s.cpVersion = v
-	return nil
+	return s.keeper.Checkpoint(ctx)
 }
 
 // StoredHash implements pipeline.Sink.
 func (s *Sink) StoredHash(ctx context.Context, h int64) (string, bool, error) {
-	var hash string
-	found := false
-	err := s.st.Query(ctx, "read stored block hash", "SELECT hash FROM btc_blocks WHERE height = ? LIMIT 1",
-		[]any{uint64(h)}, func() { found = false },
-		func(r driver.Rows) error { found = true; return r.Scan(&hash) })
-	return hash, found, err
-}
-
-// heightTables are the tables holding rows per block height, and the filter
-// that selects Bitcoin rows in each.
-var heightTables = []struct{ table, filter string }{
-	{"btc_blocks", ""},
-	{"btc_txs", ""},
-	{"btc_inputs", ""},
-	{"btc_outputs", ""},
-	{"transfers", "chain = 'btc' AND "},
-	{"transfers_by_address", "chain = 'btc' AND "},
+	return s.keeper.StoredHash(ctx, h)
 }
 
 // Rollback implements pipeline.Sink: it deletes every row at height >= from
-// (with a mutation, only in tables that have such rows) and moves the
-// checkpoint to from.
+// and moves the checkpoint to from. Cached outputs may belong to the deleted
+// blocks, so the cache is dropped when anything was deleted.
 func (s *Sink) Rollback(ctx context.Context, from int64) error {
-	// Issue every delete first, then wait: the mutations run side by side.
-	var pending []string
-	for _, t := range heightTables {
-		n, err := s.st.CountWhere(ctx, t.table, false, t.filter+"height >= ?", uint64(from))
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			continue
-		}
-		s.log.Info("rolling back rows above the checkpoint", "chain", chain.Bitcoin, "table", t.table, "from", from, "rows", n)
-		if err := s.st.Exec(ctx, "delete from "+t.table, "ALTER TABLE "+t.table+" DELETE WHERE "+t.filter+"height >= ?", uint64(from)); err != nil {
-			return err
-		}
-		pending = append(pending, t.table)
-	}
-	for _, table := range pending {
-		if err := s.st.WaitMutations(ctx, table); err != nil {
-			return err
-		}
-	}
-	deleted := len(pending) > 0
+	deleted, err := s.keeper.Rollback(ctx, from)
 	if deleted {
 		s.cache.clear()
 	}
-	next, hash, err := s.Checkpoint(ctx)
-	if err != nil {
-		return err
-	}
-	if next == from && !deleted {
-		return nil
-	}
-	hash = ""
-	if from > 0 {
-		h, ok, err := s.StoredHash(ctx, from-1)
-		if err != nil {
-			return err
-		}
-		if ok {
-			hash = h
-		}
-	}
-	return s.writeCheckpoint(ctx, from, hash)
+	return err
 }
 
 // Commit implements pipeline.Sink.
@@ -197,12 +127,12 @@ func (s *Sink) Commit(ctx context.Context, blocks []Block) error {
 	t2 := time.Now()
 	first, last := uint64(blocks[0].Height), uint64(blocks[len(blocks)-1].Height)
 	for _, b := range batches {
-		if err := s.verify(ctx, b, first, last); err != nil {
+		if err := s.keeper.Verify(ctx, s.keeper.Table(b.Table), b.Len(), first, last); err != nil {
 			return err
 		}
 	}
 	t3 := time.Now()
-	if err := s.writeCheckpoint(ctx, blocks[len(blocks)-1].Height+1, blocks[len(blocks)-1].Hash); err != nil {
+	if err := s.keeper.Advance(ctx, blocks[len(blocks)-1].Height+1, blocks[len(blocks)-1].Hash); err != nil {
 		return err
 	}
 	s.log.Debug("batch committed", "chain", chain.Bitcoin, "from", first, "to", last,
@@ -228,33 +158,6 @@ func (s *Sink) Commit(ctx context.Context, blocks []Block) error {
 				}
 			}
 		}
-	}
-	return nil
-}
-
-// verify counts the rows of a batch's height range and fails when fewer
-// landed than were sent. More can only be a retried chunk that landed twice,
-// which FINAL collapses: then the FINAL count must match.
-func (s *Sink) verify(ctx context.Context, b store.Batch, first, last uint64) error {
-	filter := "height >= ? AND height <= ?"
-	if b.Table == "transfers" {
-		filter = "chain = 'btc' AND " + filter
-	}
-	want := uint64(b.Len())
-	got, err := s.st.CountWhere(ctx, b.Table, false, filter, first, last)
-	if err != nil {
-		return err
-	}
-	if got > want {
-		if got, err = s.st.CountWhere(ctx, b.Table, true, filter, first, last); err != nil {
-			return err
-		}
-	}
-	if got < want {
-		return fmt.Errorf("%s for blocks %d-%d: %d rows sent, %d stored: %w", b.Table, first, last, want, got, store.ErrShortWrite)
-	}
-	if got > want {
-		return fmt.Errorf("%s for blocks %d-%d: %d rows sent but %d distinct rows stored: rows of other blocks at these heights were not rolled back: %w", b.Table, first, last, want, got, store.ErrCountMismatch)
 	}
 	return nil
 }

@@ -1,0 +1,186 @@
+// Package checkpoint keeps one chain's ingest position in ClickHouse and the
+// operations that protect it: reading and advancing the checkpoint, reading
+// the stored block hash at a height (for reorg checks), rolling back every row
+// at or above a height, and verifying that a committed range holds exactly
+// the rows that were sent. Every chain's sink builds on it, so Bitcoin and
+// Ethereum share one definition of "committed".
+//
+// The checkpoint is a log (ingest_checkpoints, one row per commit, the
+// newest by version wins), written only after a batch's rows are stored and
+// counted. Rows above it belong to a batch that never finished; Rollback
+// removes them with mutations, issued together and then awaited.
+package checkpoint
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/chainsleuth/chainsleuth/ingest/store"
+)
+
+// Table is a table holding rows per block height. Filter selects this
+// chain's rows in shared tables (e.g. "chain = 'btc'"); empty for per-chain
+// tables. Filters are constants of the code, never user input.
+type Table struct {
+	Name   string
+	Filter string
+}
+
+func (t Table) where(cond string) string {
+	if t.Filter == "" {
+		return cond
+	}
+	return t.Filter + " AND " + cond
+}
+
+// Keeper is one chain's checkpoint and height-ranged tables.
+type Keeper struct {
+	st      *store.Store
+	chain   string
+	blocks  string // table with one row per block: height, hash
+	tables  []Table
+	log     *slog.Logger
+	version uint64
+}
+
+// New keeps chain's checkpoint; blocks names the table with one row per
+// block (columns height and hash); tables lists every table with rows per
+// height, the blocks table included.
+func New(st *store.Store, chain, blocks string, tables []Table, log *slog.Logger) *Keeper {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Keeper{st: st, chain: chain, blocks: blocks, tables: tables, log: log}
+}
+
+// CheckpointQuery reads a chain's current checkpoint.
+const CheckpointQuery = "SELECT next_height, last_hash, version FROM ingest_checkpoints WHERE chain = ? ORDER BY version DESC LIMIT 1"
+
+// Checkpoint is the next height to ingest and the hash of the block before
+// it ("" when nothing is stored).
+func (k *Keeper) Checkpoint(ctx context.Context) (int64, string, error) {
+	var next, version uint64
+	var hash string
+	found := false
+	err := k.st.Query(ctx, "read "+k.chain+" checkpoint", CheckpointQuery, []any{k.chain},
+		func() { found = false },
+		func(r driver.Rows) error { found = true; return r.Scan(&next, &hash, &version) })
+	if err != nil || !found {
+		return 0, "", err
+	}
+	k.version = max(k.version, version)
+	return int64(next), hash, nil
+}
+
+// Advance records that every block below next is stored, the last one
+// with hash.
+func (k *Keeper) Advance(ctx context.Context, next int64, hash string) error {
+	v := uint64(time.Now().UnixNano())
+	if v <= k.version {
+		v = k.version + 1
+	}
+	err := k.st.Insert(ctx, store.Batch{
+		Table:   "ingest_checkpoints",
+		Columns: []string{"chain", "next_height", "last_hash", "version", "updated_at"},
+		Data:    []any{[]string{k.chain}, []uint64{uint64(next)}, []string{hash}, []uint64{v}, []time.Time{time.Now().UTC()}},
+	})
+	if err != nil {
+		return fmt.Errorf("write %s checkpoint %d: %w", k.chain, next, err)
+	}
+	k.version = v
+	return nil
+}
+
+// StoredHash is the hash of the block stored at height, if any.
+func (k *Keeper) StoredHash(ctx context.Context, h int64) (string, bool, error) {
+	var hash string
+	found := false
+	err := k.st.Query(ctx, "read stored block hash", "SELECT hash FROM "+k.blocks+" WHERE height = ? LIMIT 1",
+		[]any{uint64(h)}, func() { found = false },
+		func(r driver.Rows) error { found = true; return r.Scan(&hash) })
+	return hash, found, err
+}
+
+// Rollback deletes every row at height >= from (mutations only in tables
+// that have such rows, issued together, then awaited) and moves the
+// checkpoint to from. It reports whether anything was deleted.
+func (k *Keeper) Rollback(ctx context.Context, from int64) (bool, error) {
+	var pending []string
+	for _, t := range k.tables {
+		n, err := k.st.CountWhere(ctx, t.Name, false, t.where("height >= ?"), uint64(from))
+		if err != nil {
+			return false, err
+		}
+		if n == 0 {
+			continue
+		}
+		k.log.Info("rolling back rows above the checkpoint", "chain", k.chain, "table", t.Name, "from", from, "rows", n)
+		if err := k.st.Exec(ctx, "delete from "+t.Name, "ALTER TABLE "+t.Name+" DELETE WHERE "+t.where("height >= ?"), uint64(from)); err != nil {
+			return false, err
+		}
+		pending = append(pending, t.Name)
+	}
+	for _, table := range pending {
+		if err := k.st.WaitMutations(ctx, table); err != nil {
+			return false, err
+		}
+	}
+	deleted := len(pending) > 0
+	next, _, err := k.Checkpoint(ctx)
+	if err != nil {
+		return deleted, err
+	}
+	if next == from && !deleted {
+		return false, nil
+	}
+	hash := ""
+	if from > 0 {
+		h, ok, err := k.StoredHash(ctx, from-1)
+		if err != nil {
+			return deleted, err
+		}
+		if ok {
+			hash = h
+		}
+	}
+	return deleted, k.Advance(ctx, from, hash)
+}
+
+// Verify counts the rows of table in [first, last] and fails when fewer
+// landed than were sent (store.ErrShortWrite). More can only be a retried
+// chunk that landed twice, which FINAL collapses: then the FINAL count must
+// match, or leftovers of other blocks sit in the range (store.ErrCountMismatch).
+func (k *Keeper) Verify(ctx context.Context, table Table, sent int, first, last uint64) error {
+	cond := table.where("height >= ? AND height <= ?")
+	want := uint64(sent)
+	got, err := k.st.CountWhere(ctx, table.Name, false, cond, first, last)
+	if err != nil {
+		return err
+	}
+	if got > want {
+		if got, err = k.st.CountWhere(ctx, table.Name, true, cond, first, last); err != nil {
+			return err
+		}
+	}
+	if got < want {
+		return fmt.Errorf("%s for blocks %d-%d: %d rows sent, %d stored: %w", table.Name, first, last, want, got, store.ErrShortWrite)
+	}
+	if got > want {
+		return fmt.Errorf("%s for blocks %d-%d: %d rows sent but %d distinct rows stored: rows of other blocks at these heights were not rolled back: %w", table.Name, first, last, want, got, store.ErrCountMismatch)
+	}
+	return nil
+}
+
+// Table returns the table named name among the keeper's tables.
+func (k *Keeper) Table(name string) Table {
+	for _, t := range k.tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	return Table{Name: name}
+}
