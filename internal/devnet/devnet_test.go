@@ -481,3 +481,33 @@ func TestCommitAfterCloseFails(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// geth promotes pool transactions in the background, so the pending nonce read right after a send may
+// not count it yet; a new Sender (and Deploy, which makes one) must still pick the next nonce.
+func TestFreshSendersSeeTheTransactionsJustSent(t *testing.T) {
+	chain := startChain(t, Config{})
+	ctx := testContext(t)
+	client, _ := dial(t, chain)
+	from, to := chain.Accounts()[0], chain.Accounts()[1].Address
+	const n = 40
+	for i := range n {
+		tx := must(newSender(t, ctx, client, from).Transfer(ctx, to, big.NewInt(1)))(t)
+		if tx.Nonce() != uint64(i) {
+			t.Fatalf("transaction %d from a fresh Sender has nonce %d", i, tx.Nonce())
+		}
+	}
+	first, _ := must3(Deploy(ctx, client, from, Reverter))(t)
+	second, _ := must3(Deploy(ctx, client, from, Reverter))(t)
+	if first != crypto.CreateAddress(from.Address, n) || second != crypto.CreateAddress(from.Address, n+1) {
+		t.Errorf("two Deploys in a row created %s and %s, want the addresses for nonces %d and %d", first, second, n, n+1)
+	}
+	commit(t, chain)
+	if got := len(must(client.BlockByNumber(ctx, big.NewInt(1)))(t).Transactions()); got != n+2 {
+		t.Errorf("block 1 has %d transactions, want %d", got, n+2)
+	}
+	for _, a := range []common.Address{first, second} {
+		if len(must(client.CodeAt(ctx, a, nil))(t)) == 0 {
+			t.Errorf("no code at %s", a)
+		}
+	}
+}

@@ -79,6 +79,17 @@ func must[T any](v T, err error) func(testing.TB) T {
 	}
 }
 
+// must3 is must for functions that return two values and an error.
+func must3[A, B any](a A, b B, err error) func(testing.TB) (A, B) {
+	return func(t testing.TB) (A, B) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, b
+	}
+}
+
 // ether is n/d ETH in wei.
 func ether(n, d int64) *big.Int {
 	v := new(big.Int).Mul(big.NewInt(n), Ether)

@@ -2,9 +2,11 @@ package devnet
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,8 +37,9 @@ type Tx struct {
 }
 
 // Sender signs and sends transactions from one account, managing its nonce locally so that many
-// transactions can go into one block. It reads the nonce once (the pending nonce) when made; after a
-// transaction of the same account was sent some other way, call Resync. Safe for concurrent use.
+// transactions can go into one block. It reads the nonce once when made (see Resync); after a transaction
+// of the same account was sent some other way, call Resync. Keep one Sender per account and the nonces
+// never clash. Safe for concurrent use.
 type Sender struct {
 	client *ethclient.Client
 	from   Account
@@ -69,11 +72,28 @@ func (s *Sender) Nonce() uint64 {
 	return s.nonce
 }
 
-// Resync reads the account's pending nonce from the chain again.
+// Resync reads the account's next nonce from the node again: its pending nonce, moved past the
+// transactions the pool holds for the account but has not promoted yet. geth promotes new pool
+// transactions in the background, so eth_getTransactionCount(pending) alone can miss one sent a moment
+// ago; txpool_contentFrom lists it at once (where the txpool namespace is served, as on the devnet).
 func (s *Sender) Resync(ctx context.Context) error {
 	nonce, err := s.client.PendingNonceAt(ctx, s.from.Address)
 	if err != nil {
 		return fmt.Errorf("devnet: read pending nonce of %s: %w", s.from.Address, err)
+	}
+	var content map[string]map[string]json.RawMessage
+	if err := s.client.Client().CallContext(ctx, &content, "txpool_contentFrom", s.from.Address); err == nil {
+		inPool := map[uint64]bool{}
+		for _, txs := range content {
+			for key := range txs {
+				if n, err := strconv.ParseUint(key, 10, 64); err == nil {
+					inPool[n] = true
+				}
+			}
+		}
+		for inPool[nonce] {
+			nonce++
+		}
 	}
 	s.mu.Lock()
 	s.nonce = nonce
