@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -31,7 +32,7 @@ import (
 // Config says how to run the chain. The zero value is a valid configuration.
 type Config struct {
 	// HTTPAddr is where JSON-RPC is served over HTTP, host:port. Empty or port 0 picks a free port on
-	// 127.0.0.1 (see Chain.URL). Only loopback is sensible: the dev keys are public.
+	// 127.0.0.1 (see Chain.URL). Keep it on loopback (or inside a container network): the dev keys are public.
 	HTTPAddr string
 	// DataDir keeps the chain on disk (and lets it be opened again); empty keeps it in memory.
 	DataDir string
@@ -105,7 +106,9 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	nodeConf.HTTPHost = host
 	nodeConf.HTTPPort = port
 	nodeConf.HTTPModules = Modules
-	nodeConf.HTTPVirtualHosts = []string{"localhost"} // and any IP address, which geth always allows
+	// Any Host header: a container reaches the chain as http://devnet:8545, say. (geth's default,
+	// "localhost", protects a node's unlocked accounts from DNS rebinding; the dev keys are public anyway.)
+	nodeConf.HTTPVirtualHosts = []string{"*"}
 	nodeConf.WSHost = ""
 	nodeConf.AuthPort = 0 // no Engine API server: the simulated beacon drives the engine in process
 	nodeConf.UseLightweightKDF = true
@@ -190,7 +193,7 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	c.sealMu.Lock()
 	c.beacon = beacon
 	c.sealMu.Unlock()
-	c.url = stack.HTTPEndpoint()
+	c.url = dialableURL(stack.HTTPEndpoint())
 
 	if cfg.AutoSeal {
 		c.startAutoSeal()
@@ -220,7 +223,25 @@ func splitHTTPAddr(addr string) (string, int, error) {
 	return host, int(port), nil
 }
 
-// URL is the JSON-RPC endpoint, http://host:port, with the port actually bound.
+// dialableURL turns http://0.0.0.0:port (or [::]) into a loopback URL a local client can dial.
+func dialableURL(endpoint string) string {
+	hostPort := strings.TrimPrefix(endpoint, "http://")
+	host, port, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return endpoint
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if ip.To4() != nil {
+			host = "127.0.0.1"
+		} else {
+			host = "::1"
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// URL is the JSON-RPC endpoint, http://host:port, with the port actually bound (and loopback in place
+// of an unspecified address such as 0.0.0.0).
 func (c *Chain) URL() string { return c.url }
 
 // Accounts are the prefunded accounts, in order: Accounts()[i] is DevAccount(i).

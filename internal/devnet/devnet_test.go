@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"io"
 	"math"
 	"math/big"
 	"net"
+	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -508,6 +511,39 @@ func TestFreshSendersSeeTheTransactionsJustSent(t *testing.T) {
 	for _, a := range []common.Address{first, second} {
 		if len(must(client.CodeAt(ctx, a, nil))(t)) == 0 {
 			t.Errorf("no code at %s", a)
+		}
+	}
+}
+
+func TestJSONRPCAnswersAnyHostName(t *testing.T) {
+	chain := startChain(t, Config{})
+	body := strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}`)
+	req, err := http.NewRequestWithContext(testContext(t), http.MethodPost, chain.URL(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "devnet:8545" // as another container of docker-compose.yml calls it
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(out), `"0x539"`) {
+		t.Errorf("eth_chainId with Host devnet:8545: %s %s, want 200 and 0x539", resp.Status, out)
+	}
+}
+
+func TestURLOfAnUnspecifiedAddressIsLoopback(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://0.0.0.0:8545":   "http://127.0.0.1:8545",
+		"http://[::]:8545":      "http://[::1]:8545",
+		"http://127.0.0.1:8545": "http://127.0.0.1:8545",
+		"http://localhost:1":    "http://localhost:1",
+	} {
+		if got := dialableURL(in); got != want {
+			t.Errorf("dialableURL(%s) = %s, want %s", in, got, want)
 		}
 	}
 }
