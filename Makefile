@@ -20,6 +20,9 @@ test:
 demo: build
 	scripts/demo.sh
 
+fuzz:
+	scripts/fuzz.sh
+
 bench: build
 	scripts/bench.sh
 
