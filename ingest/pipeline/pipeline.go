@@ -24,6 +24,7 @@ type Block interface {
 type Source[B Block] interface {
 	TipHeight(ctx context.Context) (int64, error)
 	HashAt(ctx context.Context, height int64) (string, error)
+	// Fetch reads one block; its errors name the height and the node.
 	Fetch(ctx context.Context, height int64) (B, error)
 }
 
@@ -295,7 +296,7 @@ func ingestRange[B Block](ctx context.Context, src Source[B], sink Sink[B], from
 				if err := commit(); err != nil {
 					return committed(), lastHash, err
 				}
-				return next, lastHash, fmt.Errorf("fetch block %d: %w", r.height, r.err)
+				return next, lastHash, r.err // sources name the height and the node
 			}
 			pending[r.height] = r.block
 		case <-linger.C:

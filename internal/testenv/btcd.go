@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -125,7 +124,7 @@ func (b *Btcd) Stop() {
 	if b.cmd == nil || b.cmd.Process == nil {
 		return
 	}
-	_ = b.cmd.Process.Signal(syscall.SIGTERM)
+	_ = b.cmd.Process.Signal(os.Interrupt) // btcd flushes its chain state on SIGINT
 	select {
 	case <-b.stoppedCh:
 	case <-time.After(20 * time.Second):
