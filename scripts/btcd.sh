@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# btcd v0.26.2 on regtest, on loopback, for tests and the demo.
+# btcd v0.26.2 on regtest, on loopback, for tests and the demo. Note: btcd deletes its regtest database at every
+# start, so a restarted node begins again at the genesis block.
 #
 #   scripts/btcd.sh path     build btcd once (cached under $HOME/.cache) and print the binary's path
 #   scripts/btcd.sh start    start a regtest node (no-op when its RPC already answers)
