@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,52 +26,24 @@ func TestKillNineDuringIngestThenResumeEqualsACleanRun(t *testing.T) {
 	args := []string{"--log-level", "debug", "ingest", "btc", "--confirmations", "1", "--batch-blocks", "1", "--workers", "3", "--progress", "log"}
 
 	crashed := testenv.NewDatabase(t)
-	env := append(os.Environ(), "CHAINSLEUTH_CLICKHOUSE="+crashed, "CHAINSLEUTH_BTC_RPC="+chain.Node.URL)
+	env := []string{"CHAINSLEUTH_CLICKHOUSE=" + crashed, "CHAINSLEUTH_BTC_RPC=" + chain.Node.URL}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	kills, rollbacks, reorgs, lastReorg := 0, 0, 0, 0
 	for attempt := 0; attempt < 80; attempt++ {
-		cmd := exec.Command(binary(t), args...)
-		cmd.Env = env
-		pipe, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
 		// Kill after a random number of committed batches plus a random
 		// jitter, so kills land at every stage of a commit cycle: fetching,
 		// inserting, verifying, writing the checkpoint.
-		target := 1 + rng.IntN(6)
-		reached := make(chan struct{})
-		var stderr strings.Builder
-		scanned := make(chan struct{})
-		go func() {
-			defer close(scanned)
-			sc := bufio.NewScanner(pipe)
-			n := 0
-			for sc.Scan() {
-				stderr.WriteString(sc.Text() + "\n")
-				if strings.Contains(sc.Text(), "batch committed") {
-					if n++; n == target {
-						close(reached)
-					}
-				}
-			}
-		}()
-		done := make(chan error, 1)
-		go func() { <-scanned; done <- cmd.Wait() }()
+		p := startIngest(t, env, args, 1+rng.IntN(6))
 		finished := false
 		select {
-		case err := <-done:
+		case err := <-p.Done():
 			if err != nil {
-				t.Fatalf("ingest run %d failed: %v\n%s", attempt, err, stderr.String())
+				t.Fatalf("ingest run %d failed: %v\n%s", attempt, err, p.Log())
 			}
 			finished = true
-		case <-reached:
+		case <-p.Committed():
 			time.Sleep(time.Duration(rng.IntN(40_000)) * time.Microsecond)
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-			<-done
+			p.Kill()
 			kills++
 			// Now and then the node reorganises exactly where the killed run
 			// may have left rows of a half-committed batch: those rows belong
@@ -94,7 +62,7 @@ func TestKillNineDuringIngestThenResumeEqualsACleanRun(t *testing.T) {
 		}
 		// A run that found rows above the checkpoint proves the previous kill
 		// landed between a batch's rows and its checkpoint.
-		rollbacks += strings.Count(stderr.String(), "rolling back rows above the checkpoint")
+		rollbacks += strings.Count(p.Log(), "rolling back rows above the checkpoint")
 		if finished {
 			break
 		}

@@ -1,17 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chainsleuth/chainsleuth/ingest/store"
-	"github.com/chainsleuth/chainsleuth/internal/testenv"
 )
 
 var (
@@ -70,4 +72,78 @@ func openDB(t *testing.T, dsn string) *store.Store {
 	return st
 }
 
-var _ = testenv.InCI
+// ingestProc is a running `chainsleuth` process whose stderr is watched for
+// committed batches (it must run with --log-level debug).
+type ingestProc struct {
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	log   strings.Builder
+	after int
+	hit   chan struct{} // closed when `after` batches have committed
+	done  chan error
+}
+
+// startIngest runs the binary with env added to the environment and reports
+// through Committed when `after` batches have been committed.
+func startIngest(t *testing.T, env []string, args []string, after int) *ingestProc {
+	t.Helper()
+	p := &ingestProc{cmd: exec.Command(binary(t), args...), after: after, hit: make(chan struct{}), done: make(chan error, 1)}
+	p.cmd.Env = append(os.Environ(), env...)
+	pipe, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		sc := bufio.NewScanner(pipe)
+		n := 0
+		for sc.Scan() {
+			p.mu.Lock()
+			p.log.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+			if strings.Contains(sc.Text(), "batch committed") {
+				if n++; n == after {
+					close(p.hit)
+				}
+			}
+		}
+	}()
+	go func() { <-scanned; p.done <- p.cmd.Wait() }()
+	return p
+}
+
+// Committed is closed once the process has committed `after` batches.
+func (p *ingestProc) Committed() <-chan struct{} { return p.hit }
+
+// Done delivers the process's exit (once).
+func (p *ingestProc) Done() <-chan error { return p.done }
+
+// Kill sends SIGKILL and waits for the process to exit.
+func (p *ingestProc) Kill() {
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// Log is everything the process wrote to stderr so far.
+func (p *ingestProc) Log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.log.String()
+}
+
+// waitCommitted fails the test when the process commits fewer than `after`
+// batches within a minute or exits first.
+func (p *ingestProc) waitCommitted(t *testing.T) {
+	t.Helper()
+	select {
+	case <-p.hit:
+	case err := <-p.done:
+		t.Fatalf("ingest ended (%v) before %d batches committed:\n%s", err, p.after, p.Log())
+	case <-time.After(time.Minute):
+		t.Fatalf("no %d batches committed within a minute:\n%s", p.after, p.Log())
+	}
+}

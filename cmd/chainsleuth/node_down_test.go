@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chainsleuth/chainsleuth/internal/regtest"
 	"github.com/chainsleuth/chainsleuth/internal/testenv"
@@ -25,47 +22,18 @@ func TestNodeStoppedMidIngestFailsClearlyAndResumes(t *testing.T) {
 	proxy := testenv.StartProxy(t, chain.Node.RPCAddr)
 	url := "http://" + chain.Node.User + ":" + chain.Node.Pass + "@" + proxy.Addr
 	db := testenv.NewDatabase(t)
-	env := append(os.Environ(), "CHAINSLEUTH_CLICKHOUSE="+db, "CHAINSLEUTH_BTC_RPC="+url)
+	env := []string{"CHAINSLEUTH_CLICKHOUSE=" + db, "CHAINSLEUTH_BTC_RPC=" + url}
 	args := []string{"--log-level", "debug", "ingest", "btc", "--confirmations", "1", "--batch-blocks", "2", "--workers", "2", "--progress", "log"}
 
-	cmd := exec.Command(binary(t), args...)
-	cmd.Env = env
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var log strings.Builder
-	committed := make(chan struct{})
-	scanned := make(chan struct{})
-	go func() {
-		defer close(scanned)
-		sc := bufio.NewScanner(pipe)
-		n := 0
-		for sc.Scan() {
-			log.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "batch committed") {
-				if n++; n == 5 {
-					close(committed)
-				}
-			}
-		}
-	}()
-	select {
-	case <-committed:
-	case <-time.After(60 * time.Second):
-		t.Fatal("no batch committed within 60s")
-	}
+	p := startIngest(t, env, args, 5)
+	p.waitCommitted(t)
 	proxy.Down()
-	<-scanned
-	err = cmd.Wait()
+	err := <-p.Done()
 	ee, ok := err.(*exec.ExitError)
 	if !ok || ee.ExitCode() != 1 {
-		t.Fatalf("ingest with the node gone: %v\n%s", err, log.String())
+		t.Fatalf("ingest with the node gone: %v\n%s", err, p.Log())
 	}
-	last := lastLine(log.String())
+	last := lastLine(p.Log())
 	t.Logf("error with the node gone: %s", last)
 	if !strings.Contains(last, proxy.Addr) || strings.Contains(last, chain.Node.Pass) {
 		t.Fatalf("the error should name the node (and not its password): %s", last)
@@ -78,10 +46,10 @@ func TestNodeStoppedMidIngestFailsClearlyAndResumes(t *testing.T) {
 	if next <= 0 {
 		t.Fatalf("nothing committed before the node stopped (checkpoint %d)", next)
 	}
-	if out, stderr, code := runCLI(t, []string{"CHAINSLEUTH_CLICKHOUSE=" + db, "CHAINSLEUTH_BTC_RPC=" + url}, "verify", "btc", "--to", itoa(next-1)); code != 0 {
+	if out, stderr, code := runCLI(t, env, "verify", "btc", "--to", itoa(next-1)); code != 0 {
 		t.Fatalf("verify after the node stopped: exit %d\n%s%s", code, out, stderr)
 	}
-	if _, stderr, code := runCLI(t, []string{"CHAINSLEUTH_CLICKHOUSE=" + db, "CHAINSLEUTH_BTC_RPC=" + url}, args...); code != 0 {
+	if _, stderr, code := runCLI(t, env, args...); code != 0 {
 		t.Fatalf("rerun: exit %d\n%s", code, stderr)
 	}
 	clean := testenv.NewDatabase(t)

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -21,45 +18,16 @@ func TestIngestSurvivesAClickHouseRestart(t *testing.T) {
 	ch := testenv.StartPrivateClickHouse(t)
 	args := []string{"--log-level", "debug", "ingest", "btc", "--confirmations", "1", "--batch-blocks", "2", "--progress", "log"}
 
-	cmd := exec.Command(binary(t), args...)
-	cmd.Env = append(os.Environ(), "CHAINSLEUTH_CLICKHOUSE="+ch.DSN, "CHAINSLEUTH_BTC_RPC="+chain.Node.URL)
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var log strings.Builder
-	committed := make(chan struct{})
-	scanned := make(chan struct{})
-	go func() {
-		defer close(scanned)
-		sc := bufio.NewScanner(pipe)
-		n := 0
-		for sc.Scan() {
-			log.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "batch committed") {
-				if n++; n == 5 {
-					close(committed)
-				}
-			}
-		}
-	}()
-	select {
-	case <-committed:
-	case <-time.After(60 * time.Second):
-		t.Fatal("no batch committed within 60s")
-	}
+	p := startIngest(t, []string{"CHAINSLEUTH_CLICKHOUSE=" + ch.DSN, "CHAINSLEUTH_BTC_RPC=" + chain.Node.URL}, args, 5)
+	p.waitCommitted(t)
 	ch.Stop()
 	time.Sleep(2 * time.Second)
 	ch.Start()
-	<-scanned
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("ingest did not survive the restart: %v\n%s", err, log.String())
+	if err := <-p.Done(); err != nil {
+		t.Fatalf("ingest did not survive the restart: %v\n%s", err, p.Log())
 	}
-	if !strings.Contains(log.String(), "ClickHouse unavailable, retrying") {
-		t.Fatalf("the ingest never saw the server go away:\n%s", log.String())
+	if !strings.Contains(p.Log(), "ClickHouse unavailable, retrying") {
+		t.Fatalf("the ingest never saw the server go away:\n%s", p.Log())
 	}
 
 	clean := testenv.NewDatabase(t)
