@@ -189,7 +189,9 @@ func (b *btcWorld) changeOf(u *btcUser) func([]btcwallet.UTXO) string {
 	}
 }
 
-func fixed(addr string) func([]btcwallet.UTXO) string { return func([]btcwallet.UTXO) string { return addr } }
+func fixed(addr string) func([]btcwallet.UTXO) string {
+	return func([]btcwallet.UTXO) string { return addr }
+}
 
 type coinOrder int
 

@@ -296,7 +296,9 @@ func (w *ethWorld) checkNode(ctx context.Context, n *ethNode) error {
 
 func (w *ethWorld) close() { w.node.close() }
 
-func (w *ethWorld) keyLabel(i int) string { return fmt.Sprintf("chainsleuth-simulate-%d-eth-%d", w.pl.seed, i) }
+func (w *ethWorld) keyLabel(i int) string {
+	return fmt.Sprintf("chainsleuth-simulate-%d-eth-%d", w.pl.seed, i)
+}
 
 func (w *ethWorld) outsideAccount(label string) *account {
 	k := ethKey(label)

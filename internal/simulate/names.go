@@ -29,7 +29,9 @@ var jurisdictions = []jurisdiction{
 	{"KY", "Ltd.", func(r *rand.Rand) string { return fmt.Sprintf("MC-%06d", 100000+r.IntN(900000)) }},
 	{"MT", "Ltd", func(r *rand.Rand) string { return fmt.Sprintf("C %05d", 10000+r.IntN(90000)) }},
 	{"EE", "OÜ", func(r *rand.Rand) string { return fmt.Sprintf("1%07d", r.IntN(10000000)) }},
-	{"SG", "Pte. Ltd.", func(r *rand.Rand) string { return fmt.Sprintf("20%d%05d%c", 15+r.IntN(10), r.IntN(100000), 'A'+rune(r.IntN(26))) }},
+	{"SG", "Pte. Ltd.", func(r *rand.Rand) string {
+		return fmt.Sprintf("20%d%05d%c", 15+r.IntN(10), r.IntN(100000), 'A'+rune(r.IntN(26)))
+	}},
 	{"HK", "Limited", func(r *rand.Rand) string { return fmt.Sprintf("%07d", 1000000+r.IntN(9000000)) }},
 	{"GB", "Ltd", func(r *rand.Rand) string { return fmt.Sprintf("1%07d", r.IntN(10000000)) }},
 	{"CY", "Ltd", func(r *rand.Rand) string { return fmt.Sprintf("HE %06d", 100000+r.IntN(900000)) }},

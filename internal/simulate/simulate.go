@@ -41,9 +41,9 @@ type BTCStats struct {
 
 // CoinJoinTx is one CoinJoin transaction.
 type CoinJoinTx struct {
-	Entity                         string
-	TxID                           string
-	Denomination                   int64
+	Entity                        string
+	TxID                          string
+	Denomination                  int64
 	Participants, Inputs, Outputs int
 }
 
