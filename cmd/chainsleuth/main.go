@@ -92,6 +92,7 @@ func newApp() *cli.App {
 			ingestCommand(),
 			statsCommand(),
 			verifyCommand(),
+			sqlCommand(),
 			simulateCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // run() maps errors to exit codes

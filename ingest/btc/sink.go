@@ -220,6 +220,10 @@ func (s *Sink) resolve(ctx context.Context, blocks []Block) (map[outpoint]spent,
 
 const lookupChunk = 2000
 
+// LookupOutputsQuery reads the stored outputs of a set of transactions (bound
+// as a clickhouse.GroupSet of txids) to resolve the inputs spending them.
+const LookupOutputsQuery = "SELECT txid, vout, value, script_type, address FROM btc_outputs WHERE txid IN ?"
+
 func (s *Sink) lookupStore(ctx context.Context, missing map[string][]uint32, found map[outpoint]spent) error {
 	txids := make([]any, 0, len(missing))
 	for id := range missing {
@@ -227,9 +231,7 @@ func (s *Sink) lookupStore(ctx context.Context, missing map[string][]uint32, fou
 	}
 	for i := 0; i < len(txids); i += lookupChunk {
 		chunk := txids[i:min(i+lookupChunk, len(txids))]
-		err := s.st.Query(ctx, "look up spent outputs",
-			"SELECT txid, vout, value, script_type, address FROM btc_outputs WHERE txid IN ?",
-			[]any{ch.GroupSet{Value: chunk}}, nil,
+		err := s.st.Query(ctx, "look up spent outputs", LookupOutputsQuery, []any{ch.GroupSet{Value: chunk}}, nil,
 			func(r driver.Rows) error {
 				var txid, typ, addr string
 				var vout uint32

@@ -41,6 +41,9 @@ GROUP BY txid HAVING count() > 1 AND txid NOT IN ('d5d27987d2a3dfc724e359870c664
 // one of the Bitcoin tables (not user input).
 const VerifyTableCountsQuery = `SELECT height, count() FROM %s FINAL WHERE height >= ? AND height <= ? GROUP BY height`
 
+// verifyCountTables are the tables whose rows per height Verify counts.
+var verifyCountTables = []string{"btc_txs", "btc_inputs", "btc_outputs"}
+
 // Verify compares the stored blocks in [from, to] with the node: every height
 // must be stored once, with the node's hash, and with as many transactions,
 // inputs and outputs as its block row says.
@@ -66,7 +69,7 @@ func Verify(ctx context.Context, st *store.Store, node *bitcoin.Client, from, to
 		return rep, err
 	}
 	counts := map[string]map[int64]uint64{}
-	for _, table := range []string{"btc_txs", "btc_inputs", "btc_outputs"} {
+	for _, table := range verifyCountTables {
 		m := map[int64]uint64{}
 		err := st.Query(ctx, "verify "+table, fmt.Sprintf(VerifyTableCountsQuery, table), []any{uint64(from), uint64(to)},
 			func() { m = map[int64]uint64{} },

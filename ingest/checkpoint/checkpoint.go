@@ -83,23 +83,38 @@ func (k *Keeper) Advance(ctx context.Context, next int64, hash string) error {
 	if v <= k.version {
 		v = k.version + 1
 	}
-	err := k.st.Insert(ctx, store.Batch{
-		Table:   "ingest_checkpoints",
-		Columns: []string{"chain", "next_height", "last_hash", "version", "updated_at"},
-		Data:    []any{[]string{k.chain}, []uint64{uint64(next)}, []string{hash}, []uint64{v}, []time.Time{time.Now().UTC()}},
-	})
-	if err != nil {
+	if err := k.st.Insert(ctx, checkpointRecord(k.chain, next, hash, v, time.Now().UTC())); err != nil {
 		return fmt.Errorf("write %s checkpoint %d: %w", k.chain, next, err)
 	}
 	k.version = v
 	return nil
 }
 
+// checkpointRecord is the ingest_checkpoints row Advance writes.
+func checkpointRecord(chain string, next int64, hash string, version uint64, at time.Time) store.Batch {
+	return store.Batch{
+		Table:   "ingest_checkpoints",
+		Columns: []string{"chain", "next_height", "last_hash", "version", "updated_at"},
+		Data:    []any{[]string{chain}, []uint64{uint64(next)}, []string{hash}, []uint64{version}, []time.Time{at}},
+	}
+}
+
+// storedHashSQL reads the hash stored at a height of the blocks table.
+func storedHashSQL(blocks string) string {
+	return "SELECT hash FROM " + blocks + " WHERE height = ? LIMIT 1"
+}
+
+// Conditions of the height-ranged statements (bound: heights as uint64).
+const (
+	fromCond  = "height >= ?"
+	rangeCond = "height >= ? AND height <= ?"
+)
+
 // StoredHash is the hash of the block stored at height, if any.
 func (k *Keeper) StoredHash(ctx context.Context, h int64) (string, bool, error) {
 	var hash string
 	found := false
-	err := k.st.Query(ctx, "read stored block hash", "SELECT hash FROM "+k.blocks+" WHERE height = ? LIMIT 1",
+	err := k.st.Query(ctx, "read stored block hash", storedHashSQL(k.blocks),
 		[]any{uint64(h)}, func() { found = false },
 		func(r driver.Rows) error { found = true; return r.Scan(&hash) })
 	return hash, found, err
@@ -111,7 +126,7 @@ func (k *Keeper) StoredHash(ctx context.Context, h int64) (string, bool, error) 
 func (k *Keeper) Rollback(ctx context.Context, from int64) (bool, error) {
 	var pending []string
 	for _, t := range k.tables {
-		n, err := k.st.CountWhere(ctx, t.Name, false, t.where("height >= ?"), uint64(from))
+		n, err := k.st.CountWhere(ctx, t.Name, false, t.where(fromCond), uint64(from))
 		if err != nil {
 			return false, err
 		}
@@ -119,7 +134,7 @@ func (k *Keeper) Rollback(ctx context.Context, from int64) (bool, error) {
 			continue
 		}
 		k.log.Info("rolling back rows above the checkpoint", "chain", k.chain, "table", t.Name, "from", from, "rows", n)
-		if err := k.st.Exec(ctx, "delete from "+t.Name, "ALTER TABLE "+t.Name+" DELETE WHERE "+t.where("height >= ?"), uint64(from)); err != nil {
+		if err := k.st.Exec(ctx, "delete from "+t.Name, store.DeleteSQL(t.Name, t.where(fromCond)), uint64(from)); err != nil {
 			return false, err
 		}
 		pending = append(pending, t.Name)
@@ -155,7 +170,7 @@ func (k *Keeper) Rollback(ctx context.Context, from int64) (bool, error) {
 // chunk that landed twice, which FINAL collapses: then the FINAL count must
 // match, or leftovers of other blocks sit in the range (store.ErrCountMismatch).
 func (k *Keeper) Verify(ctx context.Context, table Table, sent int, first, last uint64) error {
-	cond := table.where("height >= ? AND height <= ?")
+	cond := table.where(rangeCond)
 	want := uint64(sent)
 	got, err := k.st.CountWhere(ctx, table.Name, false, cond, first, last)
 	if err != nil {
@@ -183,4 +198,26 @@ func (k *Keeper) Table(name string) Table {
 		}
 	}
 	return Table{Name: name}
+}
+
+// Statements are the statements a Keeper for chain sends, with
+// representative values, for store.Register: the owning chain's package
+// registers them for its blocks table and tables.
+func Statements(chain, blocks string, tables []Table) []store.Statement {
+	p := "checkpoint." + chain + "."
+	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	out := []store.Statement{
+		{Name: p + "read", SQL: CheckpointQuery, Args: []any{chain}},
+		store.InsertStatement(p+"insert", checkpointRecord(chain, 101, "00000000000000000000000000000000000000000000000000000000000000ff", uint64(at.UnixNano()), at)),
+		{Name: p + "stored_hash", SQL: storedHashSQL(blocks), Args: []any{uint64(1)}},
+	}
+	for _, t := range tables {
+		out = append(out,
+			store.Statement{Name: p + "rollback.count." + t.Name, SQL: store.CountSQL(t.Name, false, t.where(fromCond)), Args: []any{uint64(1)}},
+			store.Statement{Name: p + "rollback.delete." + t.Name, SQL: store.DeleteSQL(t.Name, t.where(fromCond)), Args: []any{uint64(1)}},
+			store.Statement{Name: p + "verify.count." + t.Name, SQL: store.CountSQL(t.Name, false, t.where(rangeCond)), Args: []any{uint64(0), uint64(100)}},
+			store.Statement{Name: p + "verify.count_final." + t.Name, SQL: store.CountSQL(t.Name, true, t.where(rangeCond)), Args: []any{uint64(0), uint64(100)}},
+		)
+	}
+	return out
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"strings"
 )
 
 // MaxBatchRows bounds one INSERT; larger batches are sent in chunks.
@@ -72,7 +71,7 @@ func (s *Store) Insert(ctx context.Context, b Batch) error {
 }
 
 func (s *Store) insertChunk(ctx context.Context, b Batch, rows int) error {
-	query := "INSERT INTO " + b.Table + " (" + strings.Join(b.Columns, ", ") + ")"
+	query := InsertSQL(b.Table, b.Columns)
 	return s.retry(ctx, fmt.Sprintf("insert %d rows into %s", rows, b.Table), func() error {
 		batch, err := s.conn.PrepareBatch(ctx, query)
 		if err != nil {
@@ -95,14 +94,7 @@ func (s *Store) insertChunk(ctx context.Context, b Batch, rows int) error {
 // CountWhere returns count() of table (FINAL when final is set) under a
 // condition with bound arguments.
 func (s *Store) CountWhere(ctx context.Context, table string, final bool, where string, args ...any) (uint64, error) {
-	q := "SELECT count() FROM " + table
-	if final {
-		q += " FINAL"
-	}
-	if where != "" {
-		q += " WHERE " + where
-	}
 	var n uint64
-	err := s.QueryRow(ctx, "count "+table, q, args, &n)
+	err := s.QueryRow(ctx, "count "+table, CountSQL(table, final, where), args, &n)
 	return n, err
 }

@@ -19,6 +19,11 @@
 // exact queries read with FINAL. Partitions follow height ranges so that
 // verifying or deleting a range of blocks touches few parts.
 //
+// Every statement the project sends is registered here (Register, in the
+// issuing package's init) with representative values, so `chainsleuth sql
+// dump` and the dialect test (tests/dialect) run each one on 18.16 and on a
+// current engine (chDB) without copying SQL by hand.
+//
 // What can go wrong: the server is down or restarts (transient: retried with
 // backoff, then a clear error naming the address, never the password); a
 // statement fails (permanent: returned at once with the statement's name); a

@@ -126,7 +126,7 @@ func (s *Store) Applied(ctx context.Context) (map[int]bool, error) {
 		return nil, err
 	}
 	done := map[int]bool{}
-	err := s.Query(ctx, "read schema_migrations", "SELECT DISTINCT version FROM schema_migrations", nil,
+	err := s.Query(ctx, "read schema_migrations", appliedQuery, nil,
 		func() { done = map[int]bool{} },
 		func(r driver.Rows) error {
 			var v uint32
@@ -162,18 +162,22 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 				return applied, err
 			}
 		}
-		err := s.Insert(ctx, Batch{
-			Table:   "schema_migrations",
-			Columns: []string{"version", "name", "applied_at"},
-			Data:    []any{[]uint32{uint32(m.Version)}, []string{m.Name}, []time.Time{time.Now().UTC()}},
-		})
-		if err != nil {
+		if err := s.Insert(ctx, migrationRecord(m, time.Now().UTC())); err != nil {
 			return applied, fmt.Errorf("record migration %04d_%s: %w", m.Version, m.Name, err)
 		}
 		s.log.Info("migration applied", "version", m.Version, "name", m.Name, "statements", len(m.Statements))
 		applied = append(applied, m.Version)
 	}
 	return applied, nil
+}
+
+// migrationRecord is the schema_migrations row recording m.
+func migrationRecord(m Migration, at time.Time) Batch {
+	return Batch{
+		Table:   "schema_migrations",
+		Columns: []string{"version", "name", "applied_at"},
+		Data:    []any{[]uint32{uint32(m.Version)}, []string{m.Name}, []time.Time{at}},
+	}
 }
 
 // CheckSchema fails with a clear message when migrations are missing, so
@@ -185,15 +189,14 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 		return err
 	}
 	var exists uint64
-	if err := s.QueryRow(ctx, "look for schema_migrations", "SELECT count() FROM system.tables WHERE database = ? AND name = 'schema_migrations'",
-		[]any{s.dsn.Database}, &exists); err != nil {
+	if err := s.QueryRow(ctx, "look for schema_migrations", schemaQuery, []any{s.dsn.Database}, &exists); err != nil {
 		return err
 	}
 	if exists == 0 {
 		return fmt.Errorf("database %s has no chainsleuth schema: run `chainsleuth migrate` first (or check --clickhouse)", s.dsn.Database)
 	}
 	done := map[int]bool{}
-	err = s.Query(ctx, "read schema_migrations", "SELECT DISTINCT version FROM schema_migrations", nil, nil,
+	err = s.Query(ctx, "read schema_migrations", appliedQuery, nil, nil,
 		func(r driver.Rows) error {
 			var v uint32
 			if err := r.Scan(&v); err != nil {

@@ -12,7 +12,7 @@ import (
 // partial rows of a crashed batch. Mutations are heavy: callers first check
 // that there is something to delete.
 func (s *Store) DeleteWhere(ctx context.Context, table, where string, args ...any) error {
-	if err := s.Exec(ctx, "delete from "+table, "ALTER TABLE "+table+" DELETE WHERE "+where, args...); err != nil {
+	if err := s.Exec(ctx, "delete from "+table, DeleteSQL(table, where), args...); err != nil {
 		return err
 	}
 	return s.WaitMutations(ctx, table)
@@ -23,9 +23,7 @@ func (s *Store) WaitMutations(ctx context.Context, table string) error {
 	wait := 5 * time.Millisecond
 	for {
 		var pending uint64
-		err := s.QueryRow(ctx, "poll mutations of "+table,
-			"SELECT count() FROM system.mutations WHERE database = ? AND table = ? AND is_done = 0",
-			[]any{s.dsn.Database, table}, &pending)
+		err := s.QueryRow(ctx, "poll mutations of "+table, pendingQuery, []any{s.dsn.Database, table}, &pending)
 		if err != nil {
 			return err
 		}
