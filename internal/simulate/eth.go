@@ -31,6 +31,7 @@ const (
 	gasBuy      = 200_000
 	gasDeploy   = 3_000_000
 	gasMint     = 100_000
+	gasPull     = 100_000 // transferFrom
 	// ethReserve is what an account keeps for gas.
 	ethReserve = 10 * milliETH
 
@@ -165,6 +166,12 @@ type ethDrop struct {
 	farmerOf   map[*account]*ethFarmer
 }
 
+// ethPull is a transferFrom an approved spender makes.
+type ethPull struct {
+	owner, spender *account
+	amount         int64
+}
+
 type ethOTC struct {
 	acct     *account
 	deposit  *account
@@ -198,6 +205,7 @@ type ethWorld struct {
 	manual     *ethManual
 	drop       *ethDrop
 	farmers    []*ethFarmer
+	pulls      map[int][]ethPull // transferFroms due, by round
 	round      int
 	stats      *ETHStats
 }
@@ -220,6 +228,7 @@ type ETHStats struct {
 	ManualDeliveries      int
 	AirdropTransfers      int
 	FarmForwards          int
+	SelfAuthorizations    int // approve + transferFrom between two accounts of one user
 	DepositForwards       int // deposits forwarded to hot wallets (ETH and tokens)
 	// Tokens are the token balances at the end: token contract → account → amount in base units.
 	Tokens map[string]map[string]string
@@ -238,7 +247,7 @@ func ethKey(label string) *ecdsa.PrivateKey {
 
 // newETHWorld reaches the node (unless dry) and checks it can host the seed's world.
 func newETHWorld(ctx context.Context, pl *plan, cfg Config, log *slog.Logger) (*ethWorld, error) {
-	w := &ethWorld{pl: pl, p: pl.p, r: newRand(pl.seed, streamETH), log: log, outside: &entity{id: "outside"},
+	w := &ethWorld{pl: pl, p: pl.p, r: newRand(pl.seed, streamETH), log: log, outside: &entity{id: "outside"}, pulls: map[int][]ethPull{},
 		stats: &ETHStats{TxsByActivity: map[string]int{}, Tokens: map[string]map[string]string{}}}
 	fund := devnet.DevAccount(0)
 	w.funder = &account{key: fund.Key, addr: fund.Address, e: w.outside, bal: 1 << 62}
@@ -469,10 +478,13 @@ func (w *ethWorld) run(ctx context.Context) error {
 		if err := w.deliveries(r); err != nil {
 			return err
 		}
+		if err := w.pullsDue(r); err != nil {
+			return err
+		}
 		if err := w.endRound(ctx); err != nil {
 			return err
 		}
-		if !busy && len(w.manual.deliveries) == 0 {
+		if !busy && len(w.manual.deliveries) == 0 && len(w.pulls) == 0 {
 			break
 		}
 	}
@@ -641,6 +653,9 @@ func (w *ethWorld) step(r int) error {
 		if err := w.forwards(x, r); err != nil {
 			return err
 		}
+	}
+	if err := w.pullsDue(r); err != nil {
+		return err
 	}
 	for _, c := range w.collectors {
 		if err := w.collectorPayments(c, r); err != nil {
@@ -881,7 +896,7 @@ func (w *ethWorld) retailAction(u *ethUser) error {
 			return w.deposit(a, xc, dep, tusdAmount, tUSD, "exchange deposit")
 		}
 		return w.deposit(a, xc, dep, amount, ethNative, "exchange deposit")
-	case x < 72:
+	case x < 70:
 		if len(u.accts) < 2 {
 			return nil
 		}
@@ -890,6 +905,15 @@ func (w *ethWorld) retailAction(u *ethUser) error {
 			return nil
 		}
 		return w.pay(a, to, amount, legacy, "retail self transfer")
+	case x < 73: // approve another own account, which pulls the stablecoin with transferFrom next round
+		if len(u.accts) < 2 || !hasTUSD {
+			return nil
+		}
+		spender := u.accts[w.r.IntN(len(u.accts))]
+		if spender == a || spender.avail() < gasPull*ethGasPrice {
+			return nil
+		}
+		return w.selfAuthorize(a, spender, tusdAmount)
 	case x < 85 && u.u.otc:
 		if hasTUSD && w.r.IntN(10) < 3 {
 			return w.payToken(a, tUSD, w.otc.acct, tusdAmount, "otc sale")
@@ -897,6 +921,38 @@ func (w *ethWorld) retailAction(u *ethUser) error {
 		return w.pay(a, w.otc.acct, amount, legacy, "otc sale")
 	case x < 92 && u.u.otc:
 		w.otc.requests = append(w.otc.requests, ethRequest{to: a, amount: logUniform(w.r, 100*milliETH, 5*gweiPerETH, milliETH), tok: ethNative})
+	}
+	return nil
+}
+
+// selfAuthorize: owner approves spender (both the same user's) for amount of the stablecoin; the
+// spender pulls it with transferFrom in the next round. The amount and the spender's gas are set aside
+// at once, so nothing spends them meanwhile.
+func (w *ethWorld) selfAuthorize(owner, spender *account, amount int64) error {
+	if err := w.call(owner, w.tokens[tUSD], devnet.Stablecoin, "approve", gasToken, spender.addr, tUSD.base(amount)); err != nil {
+		return err
+	}
+	owner.tok[tUSD] -= amount
+	spender.bal -= gasPull * ethGasPrice
+	w.pulls[w.round+1] = append(w.pulls[w.round+1], ethPull{owner: owner, spender: spender, amount: amount})
+	return nil
+}
+
+func (w *ethWorld) pullsDue(r int) error {
+	due := w.pulls[r]
+	delete(w.pulls, r)
+	for _, p := range due {
+		p.spender.bal += gasPull * ethGasPrice // what selfAuthorize set aside
+		data, err := devnet.Pack(devnet.Stablecoin, "transferFrom", p.owner.addr, p.spender.addr, tUSD.base(p.amount))
+		if err != nil {
+			return err
+		}
+		if _, err := w.send(p.spender, &w.tokens[tUSD], 0, data, gasPull, false, "retail transferFrom"); err != nil {
+			return err
+		}
+		p.spender.tokIn[tUSD] += p.amount
+		w.markDirty(p.spender)
+		w.stats.SelfAuthorizations++
 	}
 	return nil
 }
@@ -1198,6 +1254,9 @@ func (w *ethWorld) finale() error {
 		return err
 	}
 	if err := w.deliveries(w.round); err != nil {
+		return err
+	}
+	if err := w.pullsDue(w.round); err != nil {
 		return err
 	}
 	for _, x := range w.exchanges {

@@ -116,6 +116,8 @@ func checkBitcoin(t *testing.T, btcd *testenv.Btcd, res *Result, seed uint64) {
 	spent := map[wire.OutPoint]bool{}
 	paid := map[string]int{}
 	txs := map[string]*wire.MsgTx{}
+	heightOf := map[string]int64{}
+	var order []string
 	for h := int64(1); h <= tip; h++ {
 		b, err := node.block(ctx, h)
 		if err != nil {
@@ -124,6 +126,8 @@ func checkBitcoin(t *testing.T, btcd *testenv.Btcd, res *Result, seed uint64) {
 		for i, tx := range b.Transactions {
 			id := tx.TxHash()
 			txs[id.String()] = tx
+			heightOf[id.String()] = h
+			order = append(order, id.String())
 			if i > 0 {
 				for _, in := range tx.TxIn {
 					spent[in.PreviousOutPoint] = true
@@ -231,6 +235,37 @@ func checkBitcoin(t *testing.T, btcd *testenv.Btcd, res *Result, seed uint64) {
 		}
 	}
 
+	// Payouts: the collector pays earlier payers, at the address they paid from.
+	for _, c := range res.BTC.Collectors {
+		firstPaid := map[string]int64{}
+		for _, id := range c.PaymentTxIDs {
+			a := outs[txs[id].TxIn[0].PreviousOutPoint].addr
+			if h, ok := firstPaid[a]; !ok || heightOf[id] < h {
+				firstPaid[a] = heightOf[id]
+			}
+		}
+		payouts := 0
+		for _, id := range order {
+			tx := txs[id]
+			if owner(tx.TxIn[0].PreviousOutPoint) != c.Entity {
+				continue
+			}
+			for _, o := range tx.TxOut {
+				a := outAddr(o.PkScript)
+				if !strings.HasPrefix(owners["btc:"+a], "retail-") {
+					continue
+				}
+				payouts++
+				if h, ok := firstPaid[a]; !ok || h >= heightOf[id] {
+					t.Errorf("%s: %s pays %s, which had not paid the collector before", c.Entity, id, a)
+				}
+			}
+		}
+		if payouts == 0 || payouts != c.Payouts {
+			t.Errorf("%s: %d payouts on chain, the run says %d", c.Entity, payouts, c.Payouts)
+		}
+	}
+
 	// CoinJoins: equal outputs, one per participant, inputs from that many distinct retail users.
 	if len(res.BTC.CoinJoins) == 0 {
 		t.Fatal("no CoinJoin")
@@ -299,7 +334,14 @@ func checkEthereum(t *testing.T, chain *devnet.Chain, res *Result, seed uint64) 
 	collector := res.Truth.Entity("ponzi-eth-1").Addresses[0].Address
 	signer := types.LatestSignerForChainID(big.NewInt(devnet.ChainID))
 	seen := map[string]bool{}
-	payments := 0
+	payments, payouts := 0, 0
+	paidIn := map[string]bool{}
+	type ethMove struct {
+		block    uint64
+		from, to string
+		value    *big.Int
+	}
+	var moves []ethMove
 	for n := res.ETH.FirstBlock; n <= res.ETH.LastBlock; n++ {
 		block, err := client.BlockByNumber(ctx, new(big.Int).SetUint64(n))
 		if err != nil {
@@ -320,6 +362,16 @@ func checkEthereum(t *testing.T, chain *devnet.Chain, res *Result, seed uint64) 
 				seen[to] = true
 				if to == collector && tx.Value().Sign() > 0 && owners["eth:"+f] != "ponzi-eth-1" {
 					payments++
+					paidIn[f] = true
+				}
+				if f == collector && strings.HasPrefix(owners["eth:"+to], "retail-") {
+					payouts++
+					if !paidIn[to] {
+						t.Errorf("block %d: the collector pays %s, which never paid it", n, to)
+					}
+				}
+				if tx.Value().Sign() > 0 {
+					moves = append(moves, ethMove{n, f, to, new(big.Int).Set(tx.Value())})
 				}
 			}
 		}
@@ -355,6 +407,49 @@ func checkEthereum(t *testing.T, chain *devnet.Chain, res *Result, seed uint64) 
 	}
 	if want := res.ETH.Collectors[0].Payments; payments != want || payments == 0 {
 		t.Errorf("ponzi-eth-1 was paid by %d transactions on chain, the run says %d", payments, want)
+	}
+	if payouts == 0 || payouts != res.ETH.Collectors[0].Payouts {
+		t.Errorf("ponzi-eth-1 paid out %d times on chain, the run says %d", payouts, res.ETH.Collectors[0].Payouts)
+	}
+
+	// Deposit forwarding: every ETH payment into an exchange's deposit account goes on to the exchange's
+	// hot wallet within a few blocks (one to three rounds; a round now and then takes more than one
+	// block), less the fee of a 21,000-gas transfer at 4 gwei.
+	fee := new(big.Int).Mul(big.NewInt(gasTransfer*ethGasPrice), big.NewInt(1e9))
+	hotOf := map[string]string{}
+	for _, e := range res.Truth.OfKind(KindExchange) {
+		for _, a := range e.Addresses {
+			if a.Chain == "eth" {
+				hotOf[e.ID] = a.Address // the first Ethereum address is the hot wallet
+				break
+			}
+		}
+	}
+	forwarded := 0
+	for i, m := range moves {
+		x := owners["eth:"+m.to]
+		if !strings.HasPrefix(x, "exchange-") || m.to == hotOf[x] || owners["eth:"+m.from] == x {
+			continue
+		}
+		want := new(big.Int).Sub(m.value, fee)
+		found := false
+		for _, f := range moves[i+1:] {
+			if f.block > m.block+10 {
+				break
+			}
+			if f.from == m.to && f.to == hotOf[x] && f.value.Cmp(want) == 0 {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("%s: %s wei paid into deposit account %s in block %d was not forwarded, less the fee, within ten blocks", x, m.value, m.to, m.block)
+		} else {
+			forwarded++
+		}
+	}
+	if forwarded == 0 {
+		t.Error("no deposit forward")
 	}
 
 	// Token holdings: every balance the run ends with, by balanceOf; the crowdsale's buyers are retail
@@ -419,6 +514,6 @@ func checkEthereum(t *testing.T, chain *devnet.Chain, res *Result, seed uint64) 
 			}
 		}
 	}
-	t.Logf("ethereum: %d addresses of the truth on chain, %d token balances as the run says, %d deposit accounts emptied, %d collector payments",
-		addrs, holdings, deposits, payments)
+	t.Logf("ethereum: %d addresses of the truth on chain, %d token balances as the run says, %d deposit accounts emptied, %d deposits forwarded, %d collector payments, %d payouts",
+		addrs, holdings, deposits, forwarded, payments, payouts)
 }
