@@ -896,7 +896,7 @@ func (w *ethWorld) retailAction(u *ethUser) error {
 			return w.deposit(a, xc, dep, tusdAmount, tUSD, "exchange deposit")
 		}
 		return w.deposit(a, xc, dep, amount, ethNative, "exchange deposit")
-	case x < 70:
+	case x < 69:
 		if len(u.accts) < 2 {
 			return nil
 		}
@@ -905,15 +905,23 @@ func (w *ethWorld) retailAction(u *ethUser) error {
 			return nil
 		}
 		return w.pay(a, to, amount, legacy, "retail self transfer")
-	case x < 73: // approve another own account, which pulls the stablecoin with transferFrom next round
-		if len(u.accts) < 2 || !hasTUSD {
+	case x < 74: // approve another own account, which pulls the stablecoin with transferFrom next round
+		if len(u.accts) < 2 {
 			return nil
 		}
+		owner := u.accts[0] // the account that got the stablecoin from the exchange
+		for _, b := range u.accts[1:] {
+			if b.tok[tUSD] > owner.tok[tUSD] {
+				owner = b
+			}
+		}
+		amount := owner.tok[tUSD] * int64(10+w.r.IntN(50)) / 100
+		amount -= amount % (tusd / 100)
 		spender := u.accts[w.r.IntN(len(u.accts))]
-		if spender == a || spender.avail() < gasPull*ethGasPrice {
+		if spender == owner || amount < 10*tusd || !w.canPay(owner, 0, gasToken) || spender.avail() < gasPull*ethGasPrice {
 			return nil
 		}
-		return w.selfAuthorize(a, spender, tusdAmount)
+		return w.selfAuthorize(owner, spender, amount)
 	case x < 85 && u.u.otc:
 		if hasTUSD && w.r.IntN(10) < 3 {
 			return w.payToken(a, tUSD, w.otc.acct, tusdAmount, "otc sale")
