@@ -8,10 +8,13 @@ import (
 
 	"github.com/chainsleuth/chainsleuth/chain"
 	"github.com/chainsleuth/chainsleuth/chain/bitcoin"
+	"github.com/chainsleuth/chainsleuth/chain/ethereum"
 	"github.com/chainsleuth/chainsleuth/ingest/btc"
+	"github.com/chainsleuth/chainsleuth/ingest/eth"
 	"github.com/chainsleuth/chainsleuth/ingest/metrics"
 	"github.com/chainsleuth/chainsleuth/ingest/pipeline"
 	"github.com/chainsleuth/chainsleuth/ingest/progress"
+	"github.com/chainsleuth/chainsleuth/ingest/store"
 )
 
 func rangeFlags(confirmations int64) []cli.Flag {
@@ -103,36 +106,62 @@ func ingestCommand() *cli.Command {
 				),
 				Action: ingestBTC,
 			},
+			{
+				Name:  "eth",
+				Usage: "ingest Ethereum from geth, erigon or reth over JSON-RPC (blocks, receipts, logs, token transfers, traces)",
+				Flags: append(rangeFlags(64),
+					&cli.StringFlag{Name: "eth-rpc", Usage: "node JSON-RPC URL http://host:port (user:pass@ for basic auth)", EnvVars: []string{"CHAINSLEUTH_ETH_RPC"}, Value: "http://127.0.0.1:8545"},
+					&cli.StringFlag{Name: "traces", Usage: "internal transfers from auto (probe the node), debug (debug_traceBlockByNumber callTracer), parity (trace_block) or off", Value: ethereum.TracesAuto},
+				),
+				Action: ingestETH,
+			},
 		},
 	}
 }
 
-func ingestBTC(c *cli.Context) error {
+// beginIngest checks the common flags and sets up progress and metrics.
+func beginIngest(c *cli.Context, chainName string) (*ingestRun, pipeline.Options, error) {
 	if err := checkProgressFlag(c); err != nil {
-		return err
+		return nil, pipeline.Options{}, err
 	}
-	run, err := newIngestRun(c, chain.Bitcoin)
+	run, err := newIngestRun(c, chainName)
 	if err != nil {
-		return err
+		return nil, pipeline.Options{}, err
 	}
 	opts, err := pipelineOptions(c, run)
+	return run, opts, err
+}
+
+// openMigrated opens the store, creating the database and applying
+// migrations. Callers dial the node first: a wrong URL should fail before
+// anything is written.
+func openMigrated(c *cli.Context) (*store.Store, error) {
+	st, err := openStore(c, true)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.Migrate(c.Context); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func ingestBTC(c *cli.Context) error {
+	run, opts, err := beginIngest(c, chain.Bitcoin)
 	if err != nil {
 		return err
 	}
-	// The node first: a wrong URL should fail before anything is written.
 	node, err := bitcoin.Dial(c.Context, c.String("btc-rpc"))
 	if err != nil {
 		return err
 	}
 	defer node.Close()
-	st, err := openStore(c, true)
+	st, err := openMigrated(c)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Migrate(c.Context); err != nil {
-		return err
-	}
 	slog.Info("ingest starting", "chain", chain.Bitcoin, "network", node.Chain(), "clickhouse", st.DSN().String())
 	sink := btc.NewSink(st, node, btc.Config{
 		CacheEntries: c.Int("prevout-cache"), PrevoutsFromNode: c.Bool("prevouts-from-node"), Logger: slog.Default(),
@@ -141,5 +170,32 @@ func ingestBTC(c *cli.Context) error {
 	run.finish(err)
 	s := sink.Stats
 	slog.Info("spent outputs resolved", "from_batch", s.Batch, "from_cache", s.Cache, "from_lookup", s.Lookup, "inferred", s.Inferred, "unknown", s.Unknown)
+	return err
+}
+
+func ingestETH(c *cli.Context) error {
+	switch m := c.String("traces"); m {
+	case ethereum.TracesAuto, ethereum.TracesDebug, ethereum.TracesParity, ethereum.TracesOff:
+	default:
+		return usagef("--traces %q: use auto, debug, parity or off", m)
+	}
+	run, opts, err := beginIngest(c, chain.Ethereum)
+	if err != nil {
+		return err
+	}
+	node, err := ethereum.Dial(c.Context, c.String("eth-rpc"), ethereum.Options{Traces: c.String("traces"), Logger: slog.Default()})
+	if err != nil {
+		return err
+	}
+	defer node.Close()
+	st, err := openMigrated(c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	slog.Info("ingest starting", "chain", chain.Ethereum, "chain_id", node.ChainID(), "traces", node.TracesMode(), "clickhouse", st.DSN().String())
+	sink := eth.NewSink(st, node, eth.Config{Logger: slog.Default()})
+	err = pipeline.Run[eth.Block](c.Context, eth.Source{Client: node}, sink, opts)
+	run.finish(err)
 	return err
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/chainsleuth/chainsleuth/chain"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
+	"github.com/chainsleuth/chainsleuth/ingest/transfers"
 )
 
 // tableRows are a batch's rows for every Bitcoin table, in columnar form.
@@ -43,17 +44,11 @@ type tableRows struct {
 		height, value              []uint64
 		time                       []time.Time
 	}
-	transfers struct {
-		chain, txid, from, to, asset, amount, kind []string
-		height                                     []uint64
-		time                                       []time.Time
-		idx                                        []uint32
-		value                                      []float64
-	}
+	transfers transfers.Rows
 }
 
 func (r *tableRows) batches() []store.Batch {
-	b, t, in, o, tr := &r.blocks, &r.txs, &r.inputs, &r.outputs, &r.transfers
+	b, t, in, o := &r.blocks, &r.txs, &r.inputs, &r.outputs
 	return []store.Batch{
 		{Table: "btc_outputs", Columns: []string{"txid", "vout", "height", "time", "tx_index", "value", "script_type", "address", "script_hex"},
 			Data: []any{o.txid, o.vout, o.height, o.time, o.txIndex, o.value, o.typ, o.address, o.script}},
@@ -61,8 +56,7 @@ func (r *tableRows) batches() []store.Batch {
 			Data: []any{in.txid, in.vin, in.height, in.time, in.txIndex, in.prevTxid, in.prevVout, in.sequence, in.address, in.typ, in.value, in.valueKnown, in.source}},
 		{Table: "btc_txs", Columns: []string{"txid", "height", "block_hash", "time", "tx_index", "wtxid", "version", "lock_time", "size", "vsize", "weight", "coinbase", "segwit", "input_count", "output_count", "input_value", "output_value", "fee", "fee_known"},
 			Data: []any{t.txid, t.height, t.blockHash, t.time, t.txIndex, t.wtxid, t.version, t.lockTime, t.size, t.vsize, t.weight, t.coinbase, t.segwit, t.inCount, t.outCount, t.inValue, t.outValue, t.fee, t.feeKnown}},
-		{Table: "transfers", Columns: []string{"chain", "height", "time", "txid", "idx", "from_address", "to_address", "asset", "amount", "value", "kind"},
-			Data: []any{tr.chain, tr.height, tr.time, tr.txid, tr.idx, tr.from, tr.to, tr.asset, tr.amount, tr.value, tr.kind}},
+		r.transfers.Batch(),
 		{Table: "btc_blocks", Columns: []string{"height", "hash", "prev_hash", "time", "version", "bits", "nonce", "merkle_root", "size", "stripped_size", "weight", "tx_count", "input_count", "output_count", "output_value", "fees", "fees_known"},
 			Data: []any{b.height, b.hash, b.prev, b.time, b.version, b.bits, b.nonce, b.merkle, b.size, b.stripped, b.weight, b.txCount, b.inCount, b.outCount, b.outValue, b.fees, b.feesKnown}},
 	}
@@ -200,23 +194,13 @@ func (s *Sink) buildRows(blocks []Block, found map[outpoint]spent) *tableRows {
 				ins = sumByAddress(inAddrs, ones)
 			}
 			edges := apportion(ins, sumByAddress(outAddrs, outVals))
-			rtr := &r.transfers
 			for i, e := range edges {
 				from := e.from
 				if tx.Coinbase {
 					from = ""
 				}
-				rtr.chain = append(rtr.chain, chain.Bitcoin)
-				rtr.height = append(rtr.height, h)
-				rtr.time = append(rtr.time, tm)
-				rtr.txid = append(rtr.txid, tx.TxID)
-				rtr.idx = append(rtr.idx, uint32(i))
-				rtr.from = append(rtr.from, from)
-				rtr.to = append(rtr.to, e.to)
-				rtr.asset = append(rtr.asset, "BTC")
-				rtr.amount = append(rtr.amount, itoa(e.amount))
-				rtr.value = append(rtr.value, float64(e.amount)/1e8)
-				rtr.kind = append(rtr.kind, string(chain.KindUTXO))
+				r.transfers.Add(chain.Transfer{Chain: chain.Bitcoin, Height: h, Time: tm, TxID: tx.TxID, Index: uint32(i),
+					From: from, To: e.to, Asset: "BTC", Amount: itoa(e.amount), Value: float64(e.amount) / 1e8, Kind: chain.KindUTXO})
 			}
 		}
 		rb := &r.blocks

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"sync"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -108,35 +107,13 @@ func (s *Sink) Commit(ctx context.Context, blocks []Block) error {
 	}
 	t1 := time.Now()
 	rows := s.buildRows(blocks, found)
-	// Each table's insert goes out on its own connection: a part write
-	// costs the server tens of milliseconds whatever its size.
-	batches := rows.batches()
-	errs := make([]error, len(batches))
-	var wg sync.WaitGroup
-	for i, b := range batches {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = s.st.Insert(ctx, b)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	t2 := time.Now()
 	first, last := uint64(blocks[0].Height), uint64(blocks[len(blocks)-1].Height)
-	for _, b := range batches {
-		if err := s.keeper.Verify(ctx, s.keeper.Table(b.Table), b.Len(), first, last); err != nil {
-			return err
-		}
-	}
-	t3 := time.Now()
-	if err := s.keeper.Advance(ctx, blocks[len(blocks)-1].Height+1, blocks[len(blocks)-1].Hash); err != nil {
+	times, err := s.keeper.Commit(ctx, rows.batches(), first, last, blocks[len(blocks)-1].Height+1, blocks[len(blocks)-1].Hash)
+	if err != nil {
 		return err
 	}
 	s.log.Debug("batch committed", "chain", chain.Bitcoin, "from", first, "to", last,
-		"resolve", t1.Sub(t0), "insert", t2.Sub(t1), "verify", t3.Sub(t2), "checkpoint", time.Since(t3))
+		"resolve", t1.Sub(t0), "insert", times.Insert, "verify", times.Verify, "checkpoint", times.Checkpoint)
 	// Only now are the batch's outputs stored: remember them, forget spent ones.
 	for _, b := range blocks {
 		for ti := range b.Txs {
