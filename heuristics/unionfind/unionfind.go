@@ -1,0 +1,101 @@
+// Package unionfind is the engine behind address clustering: a disjoint-set forest over dense address ids
+// (0, 1, 2, … in order of first appearance), with union by size and path halving, so a stream of links
+// (pairs of ids) merges clusters in nearly constant time per link.
+//
+// Memory is 8 bytes per address: one int32 per id (the parent, or for a root the negated size of its
+// set) and one uint32 (for a root, the smallest id in its set). The smallest id is the cluster id: it does
+// not change as a cluster grows, except when the cluster merges with one holding a smaller id, so ids
+// stay stable across incremental runs. Ids are limited to 2^31-1 (about 2.1 billion addresses).
+//
+// The partition a stream of unions produces does not depend on their order, and neither do the cluster
+// ids; only the shape of the trees does.
+package unionfind
+
+import (
+	"fmt"
+	"slices"
+)
+
+// MaxID is the largest id the forest can hold.
+const MaxID = 1<<31 - 2
+
+// Forest is a disjoint-set forest over ids 0..Len()-1. The zero value is empty; Grow adds ids.
+type Forest struct {
+	nodes []node
+}
+
+// node is one id's entry; parent and low share a cache line, so a union's
+// reads of both at a root cost one memory access.
+type node struct {
+	parent int32  // >= 0: parent id; < 0: root of a set of -parent ids
+	low    uint32 // at a root: the smallest id of its set
+}
+
+// New returns a forest of n singleton sets.
+func New(n int) *Forest {
+	f := &Forest{}
+	f.Grow(n)
+	return f
+}
+
+// Len is the number of ids.
+func (f *Forest) Len() int { return len(f.nodes) }
+
+// Grow adds singleton sets until the forest holds n ids (it never shrinks).
+func (f *Forest) Grow(n int) {
+	if n-1 > MaxID {
+		panic(fmt.Sprintf("unionfind: %d ids exceed the maximum %d", n, MaxID+1))
+	}
+	if n <= len(f.nodes) {
+		return
+	}
+	f.nodes = slices.Grow(f.nodes, n-len(f.nodes))
+	for i := len(f.nodes); i < n; i++ {
+		f.nodes = append(f.nodes, node{parent: -1, low: uint32(i)})
+	}
+}
+
+// BytesPerID is the memory the forest uses for each id.
+const BytesPerID = 8
+
+// Find returns the root of x's set, halving the path on the way.
+func (f *Forest) Find(x uint32) uint32 {
+	p := f.nodes
+	for {
+		px := p[x].parent
+		if px < 0 {
+			return x
+		}
+		gp := p[px].parent
+		if gp < 0 {
+			return uint32(px)
+		}
+		p[x].parent = gp
+		x = uint32(gp)
+	}
+}
+
+// Union joins the sets of a and b. It reports whether they were apart.
+func (f *Forest) Union(a, b uint32) bool {
+	ra, rb := f.Find(a), f.Find(b)
+	if ra == rb {
+		return false
+	}
+	na, nb := &f.nodes[ra], &f.nodes[rb]
+	if na.parent > nb.parent { // a's set is smaller (sizes are negated)
+		ra, na, nb = rb, nb, na
+	}
+	na.parent += nb.parent
+	nb.parent = int32(ra)
+	na.low = min(na.low, nb.low)
+	return true
+}
+
+// Cluster is the cluster id of x: the smallest id in its set.
+func (f *Forest) Cluster(x uint32) uint32 { return f.nodes[f.Find(x)].low }
+
+// Size is the number of ids in x's set.
+func (f *Forest) Size(x uint32) int { return int(-f.nodes[f.Find(x)].parent) }
+
+// Same reports whether a and b are in one set.
+func (f *Forest) Same(a, b uint32) bool { return f.Find(a) == f.Find(b) }
