@@ -3,17 +3,12 @@ package ethereum_test
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"log/slog"
 	"math/big"
 	"net/http"
-	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -101,117 +96,16 @@ func etlDir(t *testing.T) string {
 	return filepath.Join(realdata.Dir(t), replay.ETLEthereumDir)
 }
 
-// readCSV reads one of ethereum-etl's expected CSV files as rows keyed by
-// column name.
-func readCSV(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	if len(recs) == 0 {
-		return nil
-	}
-	var out []map[string]string
-	for _, rec := range recs[1:] {
-		row := map[string]string{}
-		for i, col := range recs[0] {
-			row[col] = rec[i]
-		}
-		out = append(out, row)
-	}
-	return out
-}
+func readCSV(t *testing.T, path string) []map[string]string { return realdata.ETLRows(t, path) }
 
-// readJSONLines reads one of ethereum-etl's expected JSON-lines files as rows
-// of strings, formatted as its CSV export would: null as "", numbers exactly,
-// lists joined with commas.
-func readJSONLines(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]string
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	for {
-		var obj map[string]any
-		if err := dec.Decode(&obj); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		row := map[string]string{}
-		for k, v := range obj {
-			row[k] = csvValue(v)
-		}
-		out = append(out, row)
-	}
-	return out
-}
+func readJSONLines(t *testing.T, path string) []map[string]string { return realdata.ETLRows(t, path) }
 
-func csvValue(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = csvValue(e)
-		}
-		return strings.Join(parts, ",")
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	}
-	return fmt.Sprint(v)
-}
-
-// compareRows checks that got has the expected rows, column by column for
-// the given columns, in order.
 func compareRows(t *testing.T, what string, got, want []map[string]string, cols []string) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s: %d rows, ethereum-etl has %d", what, len(got), len(want))
-	}
-	for i := range min(len(got), len(want)) {
-		for _, c := range cols {
-			if _, ok := want[i][c]; !ok {
-				t.Fatalf("%s: ethereum-etl's row %d has no column %s", what, i, c)
-			}
-			if got[i][c] != want[i][c] {
-				t.Errorf("%s row %d %s = %q, ethereum-etl has %q", what, i, c, got[i][c], want[i][c])
-			}
-		}
-	}
+	realdata.CompareETLRows(t, what, got, want, cols)
 }
 
-// sortRows orders rows by the given columns (as numbers when they are).
-func sortRows(rows []map[string]string, cols ...string) {
-	sort.SliceStable(rows, func(i, j int) bool {
-		for _, c := range cols {
-			a, b := rows[i][c], rows[j][c]
-			if a == b {
-				continue
-			}
-			x, e1 := strconv.ParseFloat(a, 64)
-			y, e2 := strconv.ParseFloat(b, 64)
-			if e1 == nil && e2 == nil {
-				return x < y
-			}
-			return a < b
-		}
-		return false
-	})
-}
+func sortRows(rows []map[string]string, cols ...string) { realdata.SortRows(rows, cols...) }
 
 // ---- the model as ethereum-etl's columns ----
 

@@ -43,16 +43,16 @@ func must[T any](v T, err error) func(testing.TB) T {
 	}
 }
 
-// ingest runs the pipeline over the node at url into st, up to to (-1: the
-// tip), and returns the client it used.
-func ingest(t testing.TB, st *store.Store, url string, to int64, opts ethereum.Options) *eth.Sink {
+// ingestRange runs the pipeline over the node at url into st, from from (-1:
+// the checkpoint) to to (-1: the tip).
+func ingestRange(t testing.TB, st *store.Store, url string, from, to int64, opts ethereum.Options) *eth.Sink {
 	t.Helper()
 	ctx := testContext(t)
 	opts.Logger = quiet()
 	node := must(ethereum.Dial(ctx, url, opts))(t)
 	t.Cleanup(node.Close)
 	sink := eth.NewSink(st, node, eth.Config{Logger: quiet()})
-	o := pipeline.Options{From: -1, To: to, Workers: 3, Logger: quiet()}
+	o := pipeline.Options{From: from, To: to, Workers: 3, Logger: quiet()}
 	if err := pipeline.Run[eth.Block](ctx, eth.Source{Client: node}, sink, o); err != nil {
 		t.Fatalf("ingest: %v", err)
 	}
@@ -141,7 +141,7 @@ func TestIngestOfADevChainStoresEveryKindOfRow(t *testing.T) {
 	commit()
 	head := int64(chain.Head())
 
-	ingest(t, st, chain.URL(), -1, ethereum.Options{})
+	ingestRange(t, st, chain.URL(), -1, -1, ethereum.Options{})
 
 	s := must(eth.ReadStats(ctx, st))(t)
 	if s.Blocks != uint64(head+1) || s.MaxHeight != head || s.Txs != 15 {

@@ -162,8 +162,11 @@ func (s *Sink) buildRows(blocks []Block, newTokens []newToken, contracts []contr
 			t.feeEth = append(t.feeEth, wholeUnits(fee, 18))
 			t.contract = append(t.contract, tx.ContractAddress)
 
-			// Native value of a successful transaction (a creation pays the new contract).
-			if tx.Status == 1 && tx.Value != nil && tx.Value.Sign() > 0 {
+			// Native value of a transaction that did not fail (a creation
+			// pays the new contract). Before Byzantium, without traces, the
+			// status is unknown: such a transaction counts as successful,
+			// as nearly all were (a failed one consumed all its gas).
+			if tx.Status != ethereum.StatusFailed && tx.Value != nil && tx.Value.Sign() > 0 {
 				to := tx.To
 				if to == "" {
 					to = tx.ContractAddress
@@ -191,8 +194,8 @@ func (s *Sink) buildRows(blocks []Block, newTokens []newToken, contracts []contr
 				l.t3 = append(l.t3, topic(3))
 				l.data = append(l.data, hex0x(lg.Data))
 			}
-			if tx.Status != 1 {
-				continue // a reverted transaction's logs are not emitted; nothing moved
+			if tx.Status == ethereum.StatusFailed {
+				continue // nothing moved (nodes report no logs for failed transactions anyway)
 			}
 			for _, tt := range ethereum.DecodeTokenTransfers(tx.Logs) {
 				d := decimals(tt.Token)
