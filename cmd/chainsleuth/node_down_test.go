@@ -42,7 +42,7 @@ func TestNodeStoppedMidIngestFailsClearlyAndResumes(t *testing.T) {
 	// Whatever was committed is whole: verify finds no problem up to the checkpoint.
 	proxy.Up()
 	st := openDB(t, db)
-	next := checkpoint(t, st)
+	next := checkpoint(t, st, "btc")
 	if next <= 0 {
 		t.Fatalf("nothing committed before the node stopped (checkpoint %d)", next)
 	}

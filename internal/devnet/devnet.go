@@ -286,6 +286,42 @@ func (c *Chain) Commit() (common.Hash, error) {
 func (c *Chain) commit() (*types.Header, error) {
 	c.sealMu.Lock()
 	defer c.sealMu.Unlock()
+	return c.commitLocked()
+}
+
+// Reorg replaces the last depth blocks: the head moves back to the block
+// depth below it, and depth+1 new blocks are sealed there, holding the
+// transactions of the replaced blocks that the pool takes back. The engine
+// never reuses a timestamp, so every replaced height gets a different hash.
+// The pool must be empty. It returns the new head's number.
+func (c *Chain) Reorg(depth int) (uint64, error) {
+	c.sealMu.Lock()
+	defer c.sealMu.Unlock()
+	if c.closed || c.beacon == nil {
+		return 0, ErrClosed
+	}
+	chain := c.eth.BlockChain()
+	head := chain.CurrentBlock().Number.Uint64()
+	if depth < 1 || uint64(depth) > head {
+		return 0, fmt.Errorf("devnet: reorg of %d blocks on a chain of height %d", depth, head)
+	}
+	fork := chain.GetHeaderByNumber(head - uint64(depth))
+	if err := c.beacon.Fork(fork.Hash()); err != nil {
+		return 0, fmt.Errorf("devnet: reorg to block %d: %w", fork.Number.Uint64(), err)
+	}
+	var last *types.Header
+	for range depth + 1 {
+		h, err := c.commitLocked()
+		if err != nil {
+			return 0, err
+		}
+		last = h
+	}
+	return last.Number.Uint64(), nil
+}
+
+// commitLocked seals one block; sealMu is held.
+func (c *Chain) commitLocked() (*types.Header, error) {
 	if c.closed || c.beacon == nil {
 		return nil, ErrClosed
 	}

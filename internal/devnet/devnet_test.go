@@ -547,3 +547,25 @@ func TestURLOfAnUnspecifiedAddressIsLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestReorgReplacesTheLastBlocksWithNewOnes(t *testing.T) {
+	chain := startChain(t, Config{})
+	ctx := testContext(t)
+	client, _ := dial(t, chain)
+	must(FillBlocks(ctx, chain, 4, 3))(t)
+	head := chain.Head()
+	old := map[uint64]common.Hash{}
+	for n := head - 3; n <= head; n++ {
+		old[n] = must(client.HeaderByNumber(ctx, new(big.Int).SetUint64(n)))(t).Hash()
+	}
+	newHead := must(chain.Reorg(2))(t)
+	if newHead != head+1 {
+		t.Fatalf("after a reorg of 2 the head is %d, want %d", newHead, head+1)
+	}
+	for n := head - 3; n <= head; n++ {
+		h := must(client.HeaderByNumber(ctx, new(big.Int).SetUint64(n)))(t).Hash()
+		if replaced := n > head-2; replaced == (h == old[n]) {
+			t.Errorf("block %d: hash %s, before %s; replaced: %v", n, h, old[n], replaced)
+		}
+	}
+}
