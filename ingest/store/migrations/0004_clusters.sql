@@ -26,15 +26,15 @@ CREATE TABLE IF NOT EXISTS address_ids (
     run_id UInt64
 ) ENGINE = ReplacingMergeTree(run_id) ORDER BY (chain, address);
 
--- The cluster of every address seen on a chain; the row of the latest run wins (FINAL or argMax by
--- run_id). cluster_id is the smallest address id in the cluster, so it is stable as a cluster grows.
+-- The cluster of every address id seen on a chain (address_ids has the address); the row of the latest
+-- run wins (FINAL or argMax by run_id). A run writes only the ids it added or moved. cluster_id is the
+-- smallest address id in the cluster, so it is stable as a cluster grows.
 CREATE TABLE IF NOT EXISTS address_clusters (
     chain {{.LowCardinalityString}},
-    address String,
     address_id UInt32,
     cluster_id UInt32,
     run_id UInt64
-) ENGINE = ReplacingMergeTree(run_id) ORDER BY (chain, address);
+) ENGINE = ReplacingMergeTree(run_id) ORDER BY (chain, address_id);
 
 -- One row per cluster and run that changed it; size 0 marks a cluster absorbed into another.
 CREATE TABLE IF NOT EXISTS clusters (
