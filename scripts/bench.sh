@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `make bench`: end-to-end figures against real servers, printed as one table with their ratios.
-# Sizes: CHAINSLEUTH_BENCH_BLOCKS (default 300), CHAINSLEUTH_BENCH_TXS (default 50).
+# Sizes: CHAINSLEUTH_BENCH_BLOCKS (default 300), CHAINSLEUTH_BENCH_TXS (default 50) for Bitcoin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/clickhouse.sh start >/dev/null
 export CHAINSLEUTH_BTCD=${CHAINSLEUTH_BTCD:-$(scripts/btcd.sh path)}
 out=$(mktemp)
 go test -run '^$' -bench 'BenchmarkIngestAgainstRawFetch' -benchtime 1x -timeout 60m ./ingest/btc/ | tee "$out" >&2
+# Ethereum: CHAINSLEUTH_BENCH_ETH_BLOCKS (default 1000) × CHAINSLEUTH_BENCH_ETH_TXS (default 50) on the dev chain.
+go test -run '^$' -bench 'BenchmarkIngestAgainstRawFetch' -benchtime 1x -timeout 60m ./ingest/eth/ |
+  sed 's/^BenchmarkIngestAgainstRawFetch/BenchmarkEthIngestAgainstRawFetch/' | tee -a "$out" >&2
 echo
 echo "| benchmark | figure | value |"
 echo "|---|---|---|"
