@@ -94,6 +94,7 @@ func newApp() *cli.App {
 			verifyCommand(),
 			sqlCommand(),
 			simulateCommand(),
+			clusterCommand(),
 			importCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // run() maps errors to exit codes

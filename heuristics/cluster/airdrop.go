@@ -39,13 +39,13 @@ func DefaultAirdropParams() AirdropParams {
 const airdropSQL = `SELECT tx_hash, height, tx_index, recipient, collector, token FROM (
     SELECT tx_hash, height, tx_index, from_address AS recipient, to_address AS collector, token, value
     FROM eth_token_transfers FINAL WHERE height <= ? AND standard = 'erc20'
-) ALL INNER JOIN (
+) AS l ALL INNER JOIN (
     SELECT DISTINCT to_address AS recipient, token, value FROM eth_token_transfers FINAL
     WHERE height <= ? AND standard = 'erc20' AND (token, from_address, value) IN (
         SELECT token, from_address, value FROM eth_token_transfers FINAL WHERE height <= ? AND standard = 'erc20'
         GROUP BY token, from_address, value
         HAVING uniqExact(to_address) >= ? AND max(height) - min(height) <= ?)
-) USING recipient, token, value
+) AS r USING recipient, token, value
 WHERE collector != recipient AND collector != '0x0000000000000000000000000000000000000000'`
 
 type airdropForward struct {

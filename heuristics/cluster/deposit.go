@@ -47,20 +47,20 @@ const depositWindow = `(in_height < height OR (in_height = height AND in_index <
 const depositETHSQL = `SELECT hash, height, tx_index, deposit, hot, payer, in_height, in_index FROM (
     SELECT hash, height, tx_index, from_address AS deposit, to_address AS hot, value_eth AS out_value
     FROM eth_txs FINAL WHERE height <= ? AND status = 1 AND value != '0' AND to_address != ''
-) ALL INNER JOIN (
+) AS l ALL INNER JOIN (
     SELECT to_address AS deposit, from_address AS payer, height AS in_height, tx_index AS in_index, value_eth AS in_value
     FROM eth_txs FINAL WHERE height <= ? AND status = 1 AND value != '0'
-) USING deposit
+) AS r USING deposit
 WHERE ` + depositWindow + ` AND in_value >= out_value AND in_value - out_value <= ?`
 
 // Forwards of exactly the amount of an ERC-20 token an address received (bound: height ≤, height ≤, tau).
 const depositTokenSQL = `SELECT tx_hash, height, tx_index, deposit, hot, payer, in_height, in_index FROM (
     SELECT tx_hash, height, tx_index, from_address AS deposit, to_address AS hot, token, value
     FROM eth_token_transfers FINAL WHERE height <= ? AND standard = 'erc20'
-) ALL INNER JOIN (
+) AS l ALL INNER JOIN (
     SELECT to_address AS deposit, token, value, from_address AS payer, height AS in_height, tx_index AS in_index
     FROM eth_token_transfers FINAL WHERE height <= ? AND standard = 'erc20'
-) USING deposit, token, value
+) AS r USING deposit, token, value
 WHERE ` + depositWindow
 
 // depositForward is a receipt into a deposit candidate and the forward that followed it.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/chainsleuth/chainsleuth/heuristics/runs"
@@ -348,7 +349,11 @@ func (j *job) resolve(ctx context.Context, c *chunk, ev []Evidence) error {
 	for len(missing) > 0 {
 		part := missing[:min(len(missing), 10_000)]
 		missing = missing[len(part):]
-		err := j.st.Query(ctx, "read address ids", idsOfSQL, []any{j.chain, part}, nil, func(r driver.Rows) error {
+		set := make([]any, len(part))
+		for i, a := range part {
+			set[i] = a
+		}
+		err := j.st.Query(ctx, "read address ids", idsOfSQL, []any{j.chain, ch.GroupSet{Value: set}}, nil, func(r driver.Rows) error {
 			var a string
 			var id uint32
 			err := r.Scan(&a, &id)

@@ -32,10 +32,10 @@ const ApprovalTopic = "0x8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac
 const selfAuthPullsSQL = `SELECT tx_hash, height, tx_index, token, owner, spender FROM (
     SELECT tx_hash, height, tx_index, token, from_address AS owner, to_address AS spender
     FROM eth_token_transfers FINAL WHERE height >= ? AND height <= ?
-) ALL INNER JOIN (
+) AS l ALL INNER JOIN (
     SELECT hash AS tx_hash, from_address AS spender FROM eth_txs FINAL
     WHERE height >= ? AND height <= ? AND method_id = '0x23b872dd' AND status = 1
-) USING tx_hash, spender
+) AS r USING tx_hash, spender
 WHERE owner != spender AND spender NOT IN (SELECT address FROM eth_contracts)`
 
 // Approvals (token, owner, spender) up to a height (bound: topic, height ≤).

@@ -27,9 +27,9 @@ WHERE chain = ? AND address_id IN (SELECT id FROM address_ids WHERE chain = ? AN
 	clusterEvidenceSQL = `SELECT heuristic, tx, confidence, a, b FROM cluster_evidence FINAL
 WHERE chain = ? AND merged = 1 AND a_id IN (` + memberIDsSQL + `) ORDER BY height, tx, a, b LIMIT ?`
 	// exportSQL: every address of a chain with its cluster.
-	exportSQL = `SELECT address, cluster_id FROM (SELECT address, id FROM address_ids FINAL WHERE chain = ?)
+	exportSQL = `SELECT address, cluster_id FROM (SELECT address, id FROM address_ids FINAL WHERE chain = ?) AS l
 ANY LEFT JOIN (SELECT address_id AS id, argMax(cluster_id, run_id) AS cluster_id FROM address_clusters
-    WHERE chain = ? GROUP BY address_id) USING id
+    WHERE chain = ? GROUP BY address_id) AS r USING id
 ORDER BY id`
 )
 

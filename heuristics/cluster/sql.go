@@ -25,11 +25,11 @@ FROM (
         groupArray(address) AS in_addresses, groupArray(script_type) AS in_types, groupArray(value) AS in_values,
         groupArray(value_known) AS in_known
     FROM btc_inputs FINAL WHERE height >= ? AND height <= ? GROUP BY txid
-) ANY LEFT JOIN (
+) AS l ANY LEFT JOIN (
     SELECT txid, groupArray(vout) AS vouts, groupArray(address) AS out_addresses,
         groupArray(script_type) AS out_types, groupArray(value) AS out_values
     FROM btc_outputs FINAL WHERE height >= ? AND height <= ? GROUP BY txid
-) USING txid
+) AS r USING txid
 ORDER BY tx_height, tx_pos, txid`
 
 	// ethAddressesSQL: every address of a range of Ethereum blocks (transactions, token transfers and
@@ -52,7 +52,7 @@ ORDER BY tx_height, tx_pos, txid`
     OR address IN (SELECT arrayJoin([from_address, to_address]) FROM eth_traces WHERE height >= ? AND height <= ?))`
 
 	// idsOfSQL: the ids of given addresses.
-	idsOfSQL = "SELECT address, id FROM address_ids WHERE chain = ? AND address IN (?)"
+	idsOfSQL = "SELECT address, id FROM address_ids WHERE chain = ? AND address IN ?"
 
 	// nextIDSQL: how many ids a chain has (ids are dense from 0).
 	nextIDSQL = "SELECT count(), max(id) FROM address_ids WHERE chain = ?"

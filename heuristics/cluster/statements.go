@@ -3,6 +3,8 @@ package cluster
 import (
 	"fmt"
 
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+
 	"github.com/chainsleuth/chainsleuth/ingest/store"
 )
 
@@ -32,7 +34,7 @@ func init() {
 		store.Statement{Name: "cluster.eth.airdrop", SQL: airdropSQL, Args: []any{hi, hi, hi, uint64(10), uint64(1000)}},
 		store.Statement{Name: "cluster.eth.self_auth.pulls", SQL: selfAuthPullsSQL, Args: rangeArgs(lo, hi, 2)},
 		store.Statement{Name: "cluster.eth.self_auth.approvals", SQL: selfAuthApprovalsSQL, Args: []any{ApprovalTopic, hi}},
-		store.Statement{Name: "cluster.ids_of", SQL: idsOfSQL, Args: []any{"btc", []string{"1A", "1B"}}},
+		store.Statement{Name: "cluster.ids_of", SQL: idsOfSQL, Args: []any{"btc", ch.GroupSet{Value: []any{"1A", "1B"}}}},
 		store.Statement{Name: "cluster.next_id", SQL: nextIDSQL, Args: []any{"btc"}},
 		store.Statement{Name: "cluster.state", SQL: stateSQL, Args: []any{"btc"}},
 	)
