@@ -112,6 +112,7 @@ func ingestCommand() *cli.Command {
 				Flags: append(rangeFlags(64),
 					&cli.StringFlag{Name: "eth-rpc", Usage: "node JSON-RPC URL http://host:port (user:pass@ for basic auth)", EnvVars: []string{"CHAINSLEUTH_ETH_RPC"}, Value: "http://127.0.0.1:8545"},
 					&cli.StringFlag{Name: "traces", Usage: "internal transfers from auto (probe the node), debug (debug_traceBlockByNumber callTracer), parity (trace_block) or off", Value: ethereum.TracesAuto},
+					&cli.BoolFlag{Name: "backfill-traces", Usage: "instead of ingesting new blocks, add the traces (internal transfers) of stored blocks ingested without them"},
 				),
 				Action: ingestETH,
 			},
@@ -195,6 +196,19 @@ func ingestETH(c *cli.Context) error {
 	defer st.Close()
 	slog.Info("ingest starting", "chain", chain.Ethereum, "chain_id", node.ChainID(), "traces", node.TracesMode(), "clickhouse", st.DSN().String())
 	sink := eth.NewSink(st, node, eth.Config{Logger: slog.Default()})
+	if c.Bool("backfill-traces") {
+		if c.String("traces") == ethereum.TracesOff {
+			return usagef("--backfill-traces needs traces: use --traces auto, debug or parity")
+		}
+		n, err := sink.Backfill(c.Context, eth.Source{Client: node}, c.Int("batch-blocks"), func(p eth.BackfillProgress) {
+			slog.Info("traces backfilled", "chain", chain.Ethereum, "blocks", p.Done, "of", p.Total)
+		})
+		run.finish(err)
+		if err == nil {
+			slog.Info("backfill done", "chain", chain.Ethereum, "blocks", n)
+		}
+		return err
+	}
 	err = pipeline.Run[eth.Block](c.Context, eth.Source{Client: node}, sink, opts)
 	run.finish(err)
 	return err

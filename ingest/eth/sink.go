@@ -92,16 +92,11 @@ func (s *Sink) Commit(ctx context.Context, blocks []Block) error {
 		return nil
 	}
 	t0 := time.Now()
-	newTokens, err := s.resolveTokens(ctx, blocks)
-	if err != nil {
-		return err
-	}
-	contracts, err := s.contracts(ctx, blocks)
+	rows, newTokens, err := s.rows(ctx, blocks)
 	if err != nil {
 		return err
 	}
 	t1 := time.Now()
-	rows := s.buildRows(blocks, newTokens, contracts)
 	first, last := uint64(blocks[0].Number), uint64(blocks[len(blocks)-1].Number)
 	times, err := s.keeper.Commit(ctx, rows.batches(), first, last, blocks[len(blocks)-1].Number+1, blocks[len(blocks)-1].Hash)
 	if err != nil {
@@ -109,10 +104,29 @@ func (s *Sink) Commit(ctx context.Context, blocks []Block) error {
 	}
 	s.log.Debug("batch committed", "chain", chain.Ethereum, "from", first, "to", last,
 		"metadata", t1.Sub(t0), "insert", times.Insert, "verify", times.Verify, "checkpoint", times.Checkpoint)
+	s.rememberTokens(newTokens)
+	return nil
+}
+
+// rows builds the rows of blocks, with the metadata of tokens first seen in
+// them and the contracts they create.
+func (s *Sink) rows(ctx context.Context, blocks []Block) (*tableRows, []newToken, error) {
+	newTokens, err := s.resolveTokens(ctx, blocks)
+	if err != nil {
+		return nil, nil, err
+	}
+	contracts, err := s.contracts(ctx, blocks)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.buildRows(blocks, newTokens, contracts), newTokens, nil
+}
+
+// rememberTokens keeps the metadata of tokens once their rows are stored.
+func (s *Sink) rememberTokens(newTokens []newToken) {
 	for _, t := range newTokens {
 		s.remember(t.Address, tokenMeta{t.Decimals, t.standard})
 	}
-	return nil
 }
 
 func (s *Sink) remember(addr string, m tokenMeta) {

@@ -26,6 +26,7 @@ func init() {
 	}
 	store.Register(
 		store.Statement{Name: "eth.stats", SQL: StatsQuery},
+		store.Statement{Name: "eth.backfill.missing_traces", SQL: MissingTracesQuery, Args: []any{uint64(100)}},
 		store.Statement{Name: "eth.read_tokens", SQL: TokensQuery,
 			Args: []any{ch.GroupSet{Value: []any{sampleAddress(1), sampleAddress(2)}}}},
 	)
