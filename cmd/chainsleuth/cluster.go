@@ -14,6 +14,7 @@ import (
 
 	"github.com/chainsleuth/chainsleuth/heuristics/cluster"
 	"github.com/chainsleuth/chainsleuth/heuristics/runs"
+	"github.com/chainsleuth/chainsleuth/ingest/store"
 )
 
 func clusterCommand() *cli.Command {
@@ -87,14 +88,11 @@ func clusterAction(c *cli.Context) error {
 		return usagef("--guard-size must be 0 or more and --chunk-blocks more than 0")
 	}
 	cfg.Guard.MinSize, cfg.ChunkBlocks, cfg.Full = c.Int("guard-size"), c.Int("chunk-blocks"), c.Bool("full")
-	st, err := openStore(c, false)
+	st, err := openCurrentStore(c)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.CheckSchema(c.Context); err != nil {
-		return err
-	}
 	rec := runs.NewRecorder(st)
 	if version != "dev" {
 		rec.CodeVersion = version
@@ -179,14 +177,11 @@ func clusterShowAction(c *cli.Context) error {
 	if c.Int("limit") <= 0 {
 		return usagef("--limit %d: must be more than 0", c.Int("limit"))
 	}
-	st, err := openStore(c, false)
+	st, err := openCurrentStore(c)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.CheckSchema(c.Context); err != nil {
-		return err
-	}
 	v, err := cluster.Show(c.Context, st, chain, arg, c.Int("limit"))
 	if err != nil {
 		return err
@@ -215,14 +210,11 @@ func clusterExportAction(c *cli.Context) error {
 	if f := c.String("format"); f != "csv" {
 		return usagef("--format %q: export writes csv", f)
 	}
-	st, err := openStore(c, false)
+	st, err := openCurrentStore(c)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.CheckSchema(c.Context); err != nil {
-		return err
-	}
 	w := csv.NewWriter(c.App.Writer)
 	if err := w.Write([]string{"chain", "address", "cluster_id"}); err != nil {
 		return err
@@ -232,4 +224,17 @@ func clusterExportAction(c *cli.Context) error {
 	})
 	w.Flush()
 	return errors.Join(err, w.Error())
+}
+
+// openCurrentStore opens the configured ClickHouse and checks its schema is current.
+func openCurrentStore(c *cli.Context) (*store.Store, error) {
+	st, err := openStore(c, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.CheckSchema(c.Context); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }
