@@ -64,6 +64,7 @@
 // TagPack import for no stronger guarantee than the commit row gives.
 //
 // A file is identified by its base name: importing packs/ofac.yaml again
-// from another directory replaces its earlier rows; two files of one run
-// with the same name are refused (rename one).
+// from another directory replaces its earlier rows; files of one run that
+// share a name are all refused (rename them), since there is no telling
+// which one should replace the earlier import.
 package offchain

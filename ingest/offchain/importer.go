@@ -232,20 +232,23 @@ func (im *Importer) run(ctx context.Context, kind string, paths []string, parse 
 	}
 	var done []*written
 	expect := map[string]map[string]int{} // table → file → rows sent
-	byName := map[string]string{}         // base name → path
-	seen := map[string]map[string]bool{}  // kind → key → loaded from an earlier file of this run
+	byName := map[string][]string{}       // base name → paths
+	for _, p := range list {
+		byName[filepath.Base(p)] = append(byName[filepath.Base(p)], p)
+	}
+	seen := map[string]map[string]bool{} // kind → key → loaded from an earlier file of this run
 	var runErr error
 	for in := range inputs {
 		w := &written{in: in, report: FileReport{Path: in.path, File: in.file, Kind: in.kind, Format: in.format, SHA256: in.sha}}
 		done = append(done, w)
-		if prev, dup := byName[in.file]; dup && in.err == nil {
-			in.err = fmt.Errorf("has the same file name as %s: the name keys re-imports, so rename one", prev)
+		if same := byName[in.file]; len(same) > 1 && in.err == nil {
+			in.err = fmt.Errorf("%d files of this import are named %s (%s): the name keys re-imports, so none of them is loaded; rename them",
+				len(same), in.file, strings.Join(same, ", "))
 		}
 		if in.err != nil {
 			w.report.Error = in.err.Error()
 			continue
 		}
-		byName[in.file] = in.path
 		p := in.parsed
 		if seen[p.Kind] == nil {
 			seen[p.Kind] = map[string]bool{}
@@ -292,7 +295,6 @@ func (im *Importer) run(ctx context.Context, kind string, paths []string, parse 
 		for _, table := range Tables[:len(Tables)-1] {
 			if err := im.deleteRows(cleanup, table, failedWhere, names, version); err != nil {
 				im.log.Warn("could not delete the rows of a failed import; the next import of the same files will", "table", table, "err", err)
-				break
 			}
 		}
 		return rep, runErr
@@ -446,8 +448,13 @@ func dropSeen(p *Parsed, seen map[string]bool) {
 }
 
 func (im *Importer) countRun(ctx context.Context, table string, version uint64) (map[string]int, error) {
+	return countPerFile(ctx, im.st, VerifySQL(table), version)
+}
+
+// countPerFile runs a query of (file, count) rows into a map.
+func countPerFile(ctx context.Context, st *store.Store, query string, args ...any) (map[string]int, error) {
 	got := map[string]int{}
-	err := im.st.Query(ctx, "count imported rows of "+table, VerifySQL(table), []any{version},
+	err := st.Query(ctx, "count rows per file", query, args,
 		func() { got = map[string]int{} },
 		func(r driver.Rows) error {
 			var file string
