@@ -66,7 +66,7 @@ if [ $ETH = 1 ] && has ingest eth; then
   "$CS" stats eth
 fi
 if has cluster; then step "Clustering addresses"; "$CS" cluster; fi
-if has import companies && [ -f "$STATE/companies.csv" ]; then step "Importing the company registry"; "$CS" import companies "$STATE/companies.csv"; fi
+if has import companies && [ -f "$STATE/companies.csv" ]; then step "Importing the company registry"; "$CS" import companies --btc-network regtest "$STATE/companies.csv"; fi
 if has score; then step "Scoring clusters"; "$CS" score; fi
 if has attribute; then step "Attributing clusters to companies"; "$CS" attribute; fi
 if has top; then step "Top suspected fundraising clusters"; "$CS" top --limit 10; fi

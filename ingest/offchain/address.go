@@ -64,7 +64,11 @@ func (a Addresser) normalizeBTC(s string) (string, error) {
 			continue
 		}
 		if o, oerr := address.DecodeAddress(s, other); oerr == nil && o.IsForNet(other) {
-			return "", fmt.Errorf("btc address %q is a %s address, not %s (see --btc-network)", s, other.Name, params.Name)
+			name := other.Name
+			if _, segwit := o.(interface{ WitnessVersion() byte }); !segwit && other != &chaincfg.MainNetParams {
+				name = "testnet, regtest or signet" // they share base58 prefixes
+			}
+			return "", fmt.Errorf("btc address %q is a %s address, not %s (see --btc-network)", s, name, params.Name)
 		}
 	}
 	if err != nil {
