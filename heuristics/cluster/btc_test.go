@@ -127,6 +127,9 @@ func TestOneTimeChange(t *testing.T) {
 		{"inputs of mixed types leave it open", func(tx *BTCTx) { tx.Inputs[1].ScriptType = "p2pkh" }, ""},
 		{"a single output is no payment with change", func(tx *BTCTx) { tx.Outputs = tx.Outputs[1:] }, ""},
 		{"an output back to an input address is not fresh change", func(tx *BTCTx) { tx.Outputs[1].Address = "a" }, ""},
+		{"change back to an input address makes the fresh output a payment", func(tx *BTCTx) {
+			tx.Outputs = append(tx.Outputs, BTCOutput{Address: "b", ScriptType: "p2wpkh", Value: 3})
+		}, ""},
 		{"more than ten outputs is a batch", func(tx *BTCTx) {
 			for range 9 {
 				tx.Outputs = append(tx.Outputs, BTCOutput{Address: "x", ScriptType: "p2pkh", Value: 1})

@@ -9,7 +9,8 @@ import "fmt"
 //
 // The rule: 2 to 10 outputs; exactly one output whose address is new (never seen before this
 // transaction), of the same script type as every input, below the smallest input value, and not a round
-// amount (a multiple of RoundUnit satoshi). Inputs must all have known values and addresses; CoinJoins are
+// amount (a multiple of RoundUnit satoshi); no output pays back to an input address (then that output is
+// the change, and the fresh one a payment). Inputs must all have known values and addresses; CoinJoins are
 // excluded. Evidence links the first input address to the change address with confidence Confidence; it
 // merges clusters only when the change heuristic is enabled (it is not by default).
 type ChangeParams struct {
@@ -48,7 +49,10 @@ func (p ChangeParams) ChangeEvidence(tx *BTCTx) *Evidence {
 	var change *BTCOutput
 	for i := range tx.Outputs {
 		o := &tx.Outputs[i]
-		if !o.New || o.Address == "" || inputs[o.Address] {
+		if inputs[o.Address] { // change back to an input address: the fresh output is a payment
+			return nil
+		}
+		if !o.New || o.Address == "" {
 			continue
 		}
 		if change != nil { // two fresh outputs: which one is change is unknown
