@@ -1,12 +1,19 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/chainsleuth/chainsleuth/internal/realdata"
 	"github.com/chainsleuth/chainsleuth/internal/testenv"
 )
 
@@ -99,4 +106,71 @@ func TestImportFromTheCommandLine(t *testing.T) {
 			t.Errorf("exit %d\n%s", code, errOut)
 		}
 	})
+}
+
+// An import killed (-9) after some files are written leaves rows without a
+// log row; the next import of the same files removes them, so the tables
+// equal one clean import.
+func TestAnImportKilledMidwayIsCleanedUpByTheNext(t *testing.T) {
+	packs := filepath.Join(realdata.Dir(t), "graphsense-tagpacks")
+	st, dsn := testenv.Store(t)
+	env := []string{"CHAINSLEUTH_CLICKHOUSE=" + dsn}
+	ctx := context.Background()
+
+	cmd := exec.Command(binary(t), "import", "tags", packs)
+	cmd.Env = append(os.Environ(), env...)
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	written := 0
+	sc := bufio.NewScanner(pipe)
+	for sc.Scan() && written < 20 {
+		if strings.Contains(sc.Text(), "file written") {
+			written++
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	go func() { _, _ = bufio.NewReader(pipe).WriteTo(io.Discard) }()
+	_ = cmd.Wait()
+	if written < 20 {
+		t.Fatalf("the import ended after %d files, before it could be killed", written)
+	}
+	left, err := st.CountWhere(ctx, "tags", false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged, err := st.CountWhere(ctx, "offchain_imports", false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("killed after %d files: %d tag rows left, %d log rows", written, left, logged)
+	if left == 0 || logged != 0 {
+		t.Fatalf("after the kill: %d tag rows, %d log rows; want rows written and none committed", left, logged)
+	}
+
+	start := time.Now()
+	out, errOut, code := runCLI(t, env, "import", "tags", "--format", "json", packs)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	var rep struct{ Loaded int }
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the rerun took %s", time.Since(start).Round(time.Millisecond))
+	actors, err := st.CountWhere(ctx, "actors", false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags, err := st.CountWhere(ctx, "tags", false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(tags+actors) != rep.Loaded {
+		t.Errorf("after the rerun: %d tags + %d actors stored (not FINAL), %d loaded", tags, actors, rep.Loaded)
+	}
 }
