@@ -114,6 +114,25 @@ func TestClustersOfASimulatedWorldMatchItsTruth(t *testing.T) {
 		if prec < 0.95 {
 			t.Errorf("%s: pairwise precision %.3f, want at least 0.95", c, prec)
 		}
+		byHeuristic := map[string]uint64{}
+		err := st.Query(ctx, "evidence", "SELECT heuristic, count() FROM cluster_evidence FINAL WHERE chain = ? GROUP BY heuristic", []any{c}, nil,
+			func(r driver.Rows) error {
+				var h string
+				var n uint64
+				err := r.Scan(&h, &n)
+				byHeuristic[h] = n
+				return err
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: evidence by heuristic %v", c, byHeuristic)
+		want := map[string][]string{"btc": {cluster.CoSpend, cluster.Change}, "eth": {cluster.Deposit, cluster.Airdrop, cluster.SelfAuth}}
+		for _, h := range want[c] {
+			if byHeuristic[h] == 0 {
+				t.Errorf("%s: no %s evidence", c, h)
+			}
+		}
 	}
 
 	t.Run("CoinJoin participants stay apart", func(t *testing.T) {
