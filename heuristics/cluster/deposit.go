@@ -27,15 +27,18 @@ type DepositParams struct {
 	Alpha float64 `json:"alpha"`
 	// MinDeposits is how many deposit addresses make a detected hot wallet. Default 3.
 	MinDeposits int `json:"min_deposits"`
-	// HotWallets are known hot wallets (from tags), lowercase 0x-hex.
+	// HotWallets are known hot wallets, lowercase 0x-hex.
 	HotWallets []string `json:"hot_wallets"`
+	// FromTags adds every Ethereum address tagged with category "exchange" (chainsleuth import tags) to
+	// HotWallets. Default true.
+	FromTags bool `json:"from_tags"`
 	// Confidence of a deposit link. Default 0.8.
 	Confidence float64 `json:"confidence"`
 }
 
 // DefaultDepositParams are the documented defaults.
 func DefaultDepositParams() DepositParams {
-	return DepositParams{Tau: 3200, Alpha: 0.01, MinDeposits: 3, Confidence: 0.8}
+	return DepositParams{Tau: 3200, Alpha: 0.01, MinDeposits: 3, Confidence: 0.8, FromTags: true}
 }
 
 // depositWindow is the receipt-before-forward condition of both deposit statements.
@@ -62,6 +65,25 @@ const depositTokenSQL = `SELECT tx_hash, height, tx_index, deposit, hot, payer, 
     FROM eth_token_transfers FINAL WHERE height <= ? AND standard = 'erc20'
 ) AS r USING deposit, token, value
 WHERE ` + depositWindow
+
+// taggedHotWalletsSQL: Ethereum addresses tagged as exchanges.
+const taggedHotWalletsSQL = "SELECT DISTINCT address FROM tags WHERE chain = 'eth' AND category = 'exchange'"
+
+// hotWallets are the configured hot wallets plus, with FromTags, the exchange-tagged addresses.
+func hotWallets(ctx context.Context, j *job) ([]string, error) {
+	out := append([]string(nil), j.cfg.Deposit.HotWallets...)
+	if !j.cfg.Deposit.FromTags {
+		return out, nil
+	}
+	err := j.st.Query(ctx, "read exchange tags", taggedHotWalletsSQL, nil, func() { out = out[:len(j.cfg.Deposit.HotWallets)] },
+		func(r driver.Rows) error {
+			var a string
+			err := r.Scan(&a)
+			out = append(out, a)
+			return err
+		})
+	return out, err
+}
 
 // depositForward is a receipt into a deposit candidate and the forward that followed it.
 type depositForward struct {

@@ -18,7 +18,11 @@ func ethEvidence(ctx context.Context, j *job, lo, hi uint64, _ *chunk) ([]Eviden
 			if err != nil {
 				return nil, nil, err
 			}
-			j.ethHistory = append(j.ethHistory, j.cfg.Deposit.DepositEvidence(fw)...)
+			p := j.cfg.Deposit
+			if p.HotWallets, err = hotWallets(ctx, j); err != nil {
+				return nil, nil, err
+			}
+			j.ethHistory = append(j.ethHistory, p.DepositEvidence(fw)...)
 		}
 		if j.enabled[Airdrop] {
 			fw, err := readAirdropForwards(ctx, j, last)

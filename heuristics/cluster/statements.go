@@ -31,6 +31,7 @@ func init() {
 		store.Statement{Name: "cluster.eth.known_ids", SQL: ethKnownIDsSQL, Args: rangeArgs(lo, hi, 3)},
 		store.Statement{Name: "cluster.eth.deposit.eth", SQL: depositETHSQL, Args: []any{hi, hi, uint64(3200), 0.01}},
 		store.Statement{Name: "cluster.eth.deposit.token", SQL: depositTokenSQL, Args: []any{hi, hi, uint64(3200)}},
+		store.Statement{Name: "cluster.eth.deposit.tagged_hot_wallets", SQL: taggedHotWalletsSQL},
 		store.Statement{Name: "cluster.eth.airdrop", SQL: airdropSQL, Args: []any{hi, hi, hi, uint64(10), uint64(1000)}},
 		store.Statement{Name: "cluster.eth.self_auth.pulls", SQL: selfAuthPullsSQL, Args: rangeArgs(lo, hi, 2)},
 		store.Statement{Name: "cluster.eth.self_auth.approvals", SQL: selfAuthApprovalsSQL, Args: []any{ApprovalTopic, hi}},
