@@ -13,7 +13,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/chainsleuth/chainsleuth/heuristics/cluster"
-	"github.com/chainsleuth/chainsleuth/heuristics/runs"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
 )
 
@@ -61,17 +60,13 @@ func clusterAction(c *cli.Context) error {
 	if c.Args().Len() > 0 {
 		return usagef("cluster: unexpected argument %q (subcommands: show, export)", c.Args().First())
 	}
-	chains := cluster.Chains()
-	switch ch := c.String("chain"); {
-	case ch == "all":
-	case slices.Contains(chains, ch):
-		chains = []string{ch}
-	default:
-		return usagef("--chain %q: use btc, eth or all", ch)
+	chains, err := selectChains(c, cluster.Chains())
+	if err != nil {
+		return err
 	}
-	format := c.String("format")
-	if format != "table" && format != "json" {
-		return usagef("--format %q: use table or json", format)
+	format, err := checkFormat(c, "table", "json")
+	if err != nil {
+		return err
 	}
 	cfg := cluster.DefaultConfig()
 	cfg.Heuristics = nil
@@ -93,10 +88,7 @@ func clusterAction(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	rec := runs.NewRecorder(st)
-	if version != "dev" {
-		rec.CodeVersion = version
-	}
+	rec := newRecorder(st)
 	var results []*cluster.Result
 	for _, ch := range chains {
 		res, err := cluster.Run(c.Context, st, rec, ch, cfg)

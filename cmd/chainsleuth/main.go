@@ -96,6 +96,7 @@ func newApp() *cli.App {
 			simulateCommand(),
 			clusterCommand(),
 			importCommand(),
+			attributeCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // run() maps errors to exit codes
 	}
