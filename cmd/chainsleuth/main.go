@@ -97,6 +97,9 @@ func newApp() *cli.App {
 			clusterCommand(),
 			importCommand(),
 			attributeCommand(),
+			scoreCommand(),
+			topCommand(),
+			alertsCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // run() maps errors to exit codes
 	}

@@ -3,35 +3,19 @@ package cluster_test
 import (
 	"context"
 	"log/slog"
-	"os"
 	"testing"
 
-	"github.com/chainsleuth/chainsleuth/chain/bitcoin"
 	"github.com/chainsleuth/chainsleuth/heuristics/cluster"
 	"github.com/chainsleuth/chainsleuth/heuristics/runs"
-	"github.com/chainsleuth/chainsleuth/ingest/btc"
 	"github.com/chainsleuth/chainsleuth/ingest/pipeline"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
+	"github.com/chainsleuth/chainsleuth/internal/testworld"
 )
 
-func quiet() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
+func quiet() *slog.Logger { return testworld.Quiet() }
 
-// ingestBTC ingests blocks from a Bitcoin node (or replay server) into st.
 func ingestBTC(t *testing.T, st *store.Store, url string, o pipeline.Options) {
-	t.Helper()
-	ctx := context.Background()
-	node, err := bitcoin.Dial(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer node.Close()
-	sink := btc.NewSink(st, node, btc.Config{PrevoutsFromNode: true, Logger: quiet()})
-	o.Workers, o.Logger = 2, quiet()
-	if err := pipeline.Run[btc.Block](ctx, btc.Source{Client: node}, sink, o); err != nil {
-		t.Fatalf("ingest: %v", err)
-	}
+	testworld.IngestBTC(t, st, url, o)
 }
 
 // clusterRun runs the cluster job and fails the test on error.

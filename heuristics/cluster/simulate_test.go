@@ -5,31 +5,19 @@ import (
 	"fmt"
 	"sort"
 	"testing"
-	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/chainsleuth/chainsleuth/chain/ethereum"
 	"github.com/chainsleuth/chainsleuth/heuristics/cluster"
-	"github.com/chainsleuth/chainsleuth/ingest/eth"
 	"github.com/chainsleuth/chainsleuth/ingest/pipeline"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
-	"github.com/chainsleuth/chainsleuth/internal/devnet"
 	"github.com/chainsleuth/chainsleuth/internal/simulate"
 	"github.com/chainsleuth/chainsleuth/internal/testenv"
+	"github.com/chainsleuth/chainsleuth/internal/testworld"
 )
 
 func ingestETH(t *testing.T, st *store.Store, url string, o pipeline.Options) {
-	t.Helper()
-	ctx := context.Background()
-	node, err := ethereum.Dial(ctx, url, ethereum.Options{Traces: ethereum.TracesDebug, Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Workers, o.Logger = 2, quiet()
-	if err := pipeline.Run[eth.Block](ctx, eth.Source{Client: node}, eth.NewSink(st, node, eth.Config{Logger: quiet()}), o); err != nil {
-		t.Fatalf("ingest eth: %v", err)
-	}
+	testworld.IngestETH(t, st, url, o)
 }
 
 // pairwise precision and recall of clusters against the truth, over the truth's addresses that were
@@ -74,33 +62,19 @@ func pairwise(clusters map[string]uint32, owners map[string]string, chain string
 // full run.
 func TestClustersOfASimulatedWorldMatchItsTruth(t *testing.T) {
 	const seed = 11
-	p, err := simulate.ParamsFor(simulate.Small)
-	if err != nil {
-		t.Fatal(err)
-	}
-	btcd := testenv.StartBtcd(t, simulate.MiningAddress(seed))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	chain, err := devnet.Start(ctx, devnet.Config{})
-	if err != nil {
-		t.Fatalf("start the dev chain: %v", err)
-	}
-	defer chain.Close()
-	res, err := simulate.Run(ctx, simulate.Config{Seed: seed, Params: p, BTCRPC: btcd.URL, ETHRPC: chain.URL(), Logger: quiet()})
-	if err != nil {
-		t.Fatalf("simulate: %v", err)
-	}
+	res, nodes := testworld.Simulate(t, seed)
+	ctx := context.Background()
 	st, _ := testenv.Store(t)
 	cfg := cluster.DefaultConfig()
 	cfg.ChunkBlocks = 7 // several ranges per run
 	midBTC, midETH := (res.BTC.FirstHeight+res.BTC.LastHeight)/2, int64(res.ETH.FirstBlock+res.ETH.LastBlock)/2
-	ingestBTC(t, st, btcd.URL, pipeline.Options{From: 0, To: midBTC})
-	ingestETH(t, st, chain.URL(), pipeline.Options{From: 0, To: midETH})
+	ingestBTC(t, st, nodes.BTCURL, pipeline.Options{From: 0, To: midBTC})
+	ingestETH(t, st, nodes.ETHURL, pipeline.Options{From: 0, To: midETH})
 	for _, c := range cluster.Chains() {
 		clusterRun(t, st, c, cfg)
 	}
-	ingestBTC(t, st, btcd.URL, pipeline.Options{From: 0, To: res.BTC.LastHeight})
-	ingestETH(t, st, chain.URL(), pipeline.Options{From: 0, To: int64(res.ETH.LastBlock)})
+	ingestBTC(t, st, nodes.BTCURL, pipeline.Options{From: 0, To: res.BTC.LastHeight})
+	ingestETH(t, st, nodes.ETHURL, pipeline.Options{From: 0, To: int64(res.ETH.LastBlock)})
 	owners := res.Truth.Owners()
 	got := map[string]map[string]uint32{}
 	for _, c := range cluster.Chains() {

@@ -1,0 +1,34 @@
+package score
+
+import (
+	"time"
+
+	"github.com/chainsleuth/chainsleuth/ingest/store"
+)
+
+// Every statement a score run and its readers send, for `chainsleuth sql
+// dump` and the dialect test.
+func init() {
+	f := &Features{Cluster: 7, Payers: 12, Payments: 20, SmallPayments: 18, FirstHeight: 100, LastHeight: 180, HoldBlocks: 12, Company: "C001"}
+	scores := []Score{{Cluster: 7, Score: 61.5, Kind: KindPonzi, KindConfidence: 0.8, Evidence: map[string]any{"payers": 12},
+		Components: Components{Payers: 0.6, SmallTicket: 0.9, Growth: 1, Payback: 0.3}, GrowthRatio: 5.5,
+		Reasons: []string{"12 distinct clusters paid in (20 payments)"}, Features: f}}
+	alerts := []Alert{{Cluster: 7, PeriodStart: 170, PeriodEnd: 179, PeriodTime: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC),
+		NewPayers: 9, Baseline: 1.5, Ratio: 6, Severity: "high"}}
+	store.Register(
+		store.InsertStatement("score.insert.cluster_scores", scoreRows("btc", 1, "score-v1", scores)),
+		store.InsertStatement("score.insert.alerts", alertRows("btc", 1, alerts, map[int64]string{7: KindPonzi})),
+		store.Statement{Name: "score.address_ids", SQL: AddressIDsQuery, Args: []any{"btc"}},
+		store.Statement{Name: "score.address_clusters", SQL: AddressClustersQuery, Args: []any{"btc"}},
+		store.Statement{Name: "score.latest_time", SQL: LatestTimeQuery, Args: []any{"btc"}},
+		store.Statement{Name: "score.flows", SQL: FlowsQuery, Args: []any{"btc", uint32(1_700_000_000), "btc"}},
+		store.Statement{Name: "score.exchange_tags", SQL: ExchangeTagsQuery, Args: []any{"eth"}},
+		store.Statement{Name: "score.sanctioned", SQL: SanctionedQuery, Args: []any{"eth"}},
+		store.Statement{Name: "score.company_addresses", SQL: CompanyAddrsQuery, Args: []any{"eth"}},
+		store.Statement{Name: "score.deposit_links", SQL: DepositLinksQuery, Args: []any{"eth", depositRole}},
+		store.Statement{Name: "score.top", SQL: TopQuery, Args: []any{uint64(10)}},
+		store.Statement{Name: "score.alerts", SQL: AlertsQuery, Args: []any{uint32(0)}},
+		store.Statement{Name: "score.count_run_rows", SQL: store.CountSQL("cluster_scores", false, "chain = ? AND run_id = ?"), Args: []any{"btc", uint64(1)}},
+		store.Statement{Name: "score.count_run_alerts", SQL: store.CountSQL("alerts", false, "chain = ? AND run_id = ?"), Args: []any{"btc", uint64(1)}},
+	)
+}
