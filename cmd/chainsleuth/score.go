@@ -29,11 +29,11 @@ func scoreCommand() *cli.Command {
 }
 
 func scoreAction(c *cli.Context) error {
-	chains, err := chainsFlag(c.String("chain"))
+	chains, err := selectChains(c, []string{chain.Bitcoin, chain.Ethereum})
 	if err != nil {
 		return err
 	}
-	format, err := formatFlag(c, "table", "json")
+	format, err := checkFormat(c, "table", "json")
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func scoreAction(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	results, err := score.Run(c.Context, st, score.Options{Config: cfg, Chains: chains})
+	results, err := score.Run(c.Context, st, score.Options{Config: cfg, Chains: chains, Recorder: newRecorder(st)})
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func topCommand() *cli.Command {
 			&cli.StringFlag{Name: "format", Usage: "table or json", Value: "table"},
 		},
 		Action: func(c *cli.Context) error {
-			format, err := formatFlag(c, "table", "json")
+			format, err := checkFormat(c, "table", "json")
 			if err != nil {
 				return err
 			}
@@ -134,7 +134,7 @@ func alertsCommand() *cli.Command {
 			&cli.StringFlag{Name: "format", Usage: "table or json", Value: "table"},
 		},
 		Action: func(c *cli.Context) error {
-			format, err := formatFlag(c, "table", "json")
+			format, err := checkFormat(c, "table", "json")
 			if err != nil {
 				return err
 			}
@@ -187,26 +187,4 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, usagef("--since %q: use a date (2024-05-01), an RFC 3339 time or a duration (7d, 12h)", s)
 	}
 	return now.Add(-d), nil
-}
-
-// chainsFlag reads a --chain of btc, eth or all.
-func chainsFlag(s string) ([]string, error) {
-	switch s {
-	case "all":
-		return []string{chain.Bitcoin, chain.Ethereum}, nil
-	case chain.Bitcoin, chain.Ethereum:
-		return []string{s}, nil
-	}
-	return nil, usagef("--chain %q: use btc, eth or all", s)
-}
-
-// formatFlag checks --format against the allowed values.
-func formatFlag(c *cli.Context, allowed ...string) (string, error) {
-	f := c.String("format")
-	for _, a := range allowed {
-		if f == a {
-			return f, nil
-		}
-	}
-	return "", usagef("--format %q: use %s", f, strings.Join(allowed, " or "))
 }

@@ -24,7 +24,9 @@ type Options struct {
 	Config Config
 	// Chains to score; default both.
 	Chains []string
-	Logger *slog.Logger
+	// Recorder records the run (default: runs.NewRecorder of the store).
+	Recorder *runs.Recorder
+	Logger   *slog.Logger
 }
 
 // Result is what a run did on one chain.
@@ -75,7 +77,10 @@ func Run(ctx context.Context, st *store.Store, opts Options) ([]Result, error) {
 	if err := opts.Config.Validate(); err != nil {
 		return nil, fmt.Errorf("score config: %w", err)
 	}
-	rec := runs.NewRecorder(st)
+	rec := opts.Recorder
+	if rec == nil {
+		rec = runs.NewRecorder(st)
+	}
 	var out []Result
 	for _, c := range opts.Chains {
 		run, err := rec.Start(ctx, Job, c, opts.Config)
