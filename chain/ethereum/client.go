@@ -188,29 +188,48 @@ func (c *Client) TipHeight(ctx context.Context) (int64, error) {
 
 // BlockHash returns the hash of the block at height on the node's chain.
 func (c *Client) BlockHash(ctx context.Context, height int64) (string, error) {
-	if height < 0 {
-		return "", fmt.Errorf("get hash of block %d from %s: negative height", height, c.host)
-	}
-	cl := newCall("eth_getBlockByNumber", hexQuantity(uint64(height)), false)
-	err := c.rpc.do(ctx, cl)
-	var hdr *struct {
-		Number quantity `json:"number"`
-		Hash   hexID    `json:"hash"`
-	}
-	if err == nil {
-		err = cl.decode(&hdr)
-	}
-	switch {
-	case err != nil:
-	case hdr == nil:
-		err = ErrBlockNotFound
-	case int64(hdr.Number) != height || len(hdr.Hash) != 66:
-		err = fmt.Errorf("asked for block %d, got %d with hash %q", height, hdr.Number, hdr.Hash)
-	}
+	hashes, err := c.BlockHashes(ctx, height, height)
 	if err != nil {
-		return "", fmt.Errorf("get hash of block %d from %s: %w", height, c.host, err)
+		return "", err
 	}
-	return string(hdr.Hash), nil
+	return hashes[0], nil
+}
+
+// BlockHashes returns the hashes of the blocks from through to on the node's
+// chain, in one batched request (split as Options.MaxBatch says).
+func (c *Client) BlockHashes(ctx context.Context, from, to int64) ([]string, error) {
+	if from < 0 || to < from {
+		return nil, fmt.Errorf("get hashes of blocks %d-%d from %s: not a range of heights", from, to, c.host)
+	}
+	calls := make([]*call, 0, to-from+1)
+	for h := from; h <= to; h++ {
+		calls = append(calls, newCall("eth_getBlockByNumber", hexQuantity(uint64(h)), false))
+	}
+	err := c.rpc.do(ctx, calls...)
+	if err != nil {
+		return nil, fmt.Errorf("get hashes of blocks %d-%d from %s: %w", from, to, c.host, err)
+	}
+	hashes := make([]string, len(calls))
+	for i, cl := range calls {
+		height := from + int64(i)
+		var hdr *struct {
+			Number quantity `json:"number"`
+			Hash   hexID    `json:"hash"`
+		}
+		err := cl.decode(&hdr)
+		switch {
+		case err != nil:
+		case hdr == nil:
+			err = ErrBlockNotFound
+		case int64(hdr.Number) != height || len(hdr.Hash) != 66:
+			err = fmt.Errorf("asked for block %d, got %d with hash %q", height, hdr.Number, hdr.Hash)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("get hash of block %d from %s: %w", height, c.host, err)
+		}
+		hashes[i] = string(hdr.Hash)
+	}
+	return hashes, nil
 }
 
 // Code returns the code at address at block atBlock (-1 for the latest

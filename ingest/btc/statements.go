@@ -30,9 +30,8 @@ func init() {
 		store.Statement{Name: "btc.verify.blocks", SQL: VerifyBlocksQuery, Args: []any{from, to}},
 		store.Statement{Name: "btc.verify.duplicate_txs", SQL: VerifyDuplicateTxsQuery, Args: []any{from, to}},
 	)
-	for _, table := range verifyCountTables {
-		store.Register(store.Statement{Name: "btc.verify.table_counts." + table,
-			SQL: fmt.Sprintf(VerifyTableCountsQuery, table), Args: []any{from, to}})
+	for _, c := range verifySpec.Counts {
+		store.Register(store.Statement{Name: "btc.verify.table_counts." + c.Table, SQL: c.SQL, Args: []any{from, to}})
 	}
 }
 

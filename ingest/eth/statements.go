@@ -29,7 +29,12 @@ func init() {
 		store.Statement{Name: "eth.backfill.missing_traces", SQL: MissingTracesQuery, Args: []any{uint64(100)}},
 		store.Statement{Name: "eth.read_tokens", SQL: TokensQuery,
 			Args: []any{ch.GroupSet{Value: []any{sampleAddress(1), sampleAddress(2)}}}},
+		store.Statement{Name: "eth.verify.blocks", SQL: VerifyBlocksQuery, Args: []any{uint64(0), uint64(100)}},
+		store.Statement{Name: "eth.verify.duplicate_txs", SQL: VerifyDuplicateTxsQuery, Args: []any{uint64(0), uint64(100)}},
 	)
+	for _, c := range verifySpec.Counts {
+		store.Register(store.Statement{Name: "eth.verify.table_counts." + c.Table, SQL: c.SQL, Args: []any{uint64(0), uint64(100)}})
+	}
 }
 
 func sampleAddress(n int) string { return fmt.Sprintf("0x%040x", n) }
