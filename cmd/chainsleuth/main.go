@@ -67,6 +67,7 @@ func newApp() *cli.App {
 		Version: version,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "clickhouse", Usage: "ClickHouse address clickhouse://user:pass@host:9000/database", EnvVars: []string{"CHAINSLEUTH_CLICKHOUSE"}, Value: store.DefaultDSN},
+			&cli.StringFlag{Name: "cluster", Usage: "a ClickHouse cluster (remote_servers name) holding the schema as replicated local tables behind Distributed tables; empty for a single server", EnvVars: []string{"CHAINSLEUTH_CLUSTER"}},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"CHAINSLEUTH_LOG_LEVEL"}, Value: "info"},
 			&cli.StringFlag{Name: "log-format", Usage: "text or json", EnvVars: []string{"CHAINSLEUTH_LOG_FORMAT"}, Value: "text"},
 		},
@@ -97,6 +98,7 @@ func newApp() *cli.App {
 			clusterCommand(),
 			importCommand(),
 			attributeCommand(),
+			companyCommand(),
 			scoreCommand(),
 			topCommand(),
 			alertsCommand(),
@@ -108,7 +110,7 @@ func newApp() *cli.App {
 // openStore connects to the configured ClickHouse; write commands create the
 // database, and every command but migrate checks the schema is current.
 func openStore(c *cli.Context, create bool) (*store.Store, error) {
-	st, err := store.Open(c.Context, c.String("clickhouse"), store.Options{CreateDatabase: create})
+	st, err := store.Open(c.Context, c.String("clickhouse"), store.Options{CreateDatabase: create, Cluster: c.String("cluster")})
 	if err != nil {
 		return nil, err
 	}

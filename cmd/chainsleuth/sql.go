@@ -37,6 +37,7 @@ func sqlCommand() *cli.Command {
 					&cli.StringFlag{Name: "dialect", Value: "modern",
 						Usage: "legacy (18.16: String for LowCardinality), modern (20.1+), or a server version such as 18.16.1 to get what the store would choose"},
 					&cli.StringFlag{Name: "format", Value: "sql", Usage: "sql (statements ending in ';', each after a '-- name' comment) or json"},
+					&cli.StringFlag{Name: "cluster", Usage: "print the schema as `migrate --cluster NAME` creates it on a ClickHouse cluster (DDL only)"},
 				},
 				Action: func(c *cli.Context) error {
 					d, name, err := parseDialect(c.String("dialect"))
@@ -47,7 +48,12 @@ func sqlCommand() *cli.Command {
 					if format != "sql" && format != "json" {
 						return usagef("--format %q: use sql or json", format)
 					}
-					dump, err := dumpSQL(d, name)
+					var dump sqlDump
+					if cl := c.String("cluster"); cl != "" {
+						dump, err = dumpClusterSQL(d, name, store.Cluster{Name: cl, Database: "chainsleuth"})
+					} else {
+						dump, err = dumpSQL(d, name)
+					}
 					if err != nil {
 						return err
 					}
@@ -118,5 +124,27 @@ func dumpSQL(d store.Dialect, name string) (sqlDump, error) {
 		}
 		out.Statements = append(out.Statements, dumpedStatement{Name: st.Name, Kind: st.Kind(), SQL: sql})
 	}
+	return out, nil
+}
+
+// dumpClusterSQL lists the migrations as they are created on a cluster, and
+// the cluster form of a rollback mutation.
+func dumpClusterSQL(d store.Dialect, name string, cl store.Cluster) (sqlDump, error) {
+	out := sqlDump{Dialect: name + " on cluster " + cl.Name, Statements: []dumpedStatement{}}
+	if err := cl.Validate(); err != nil {
+		return out, usagef("--cluster: %v", err)
+	}
+	migs, err := store.ClusterMigrations(d, cl)
+	if err != nil {
+		return out, err
+	}
+	for _, m := range migs {
+		for i, st := range m.Statements {
+			out.Statements = append(out.Statements, dumpedStatement{
+				Name: fmt.Sprintf("cluster migration %04d_%s statement %d", m.Version, m.Name, i+1), Kind: "migration", SQL: st})
+		}
+	}
+	out.Statements = append(out.Statements, dumpedStatement{Name: "cluster rollback", Kind: store.KindMutation,
+		SQL: cl.DeleteSQL("transfers", "chain = 'btc' AND height >= 100")})
 	return out, nil
 }

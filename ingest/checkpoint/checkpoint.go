@@ -187,7 +187,7 @@ func (k *Keeper) Rollback(ctx context.Context, from int64) (bool, error) {
 			continue
 		}
 		k.log.Info("rolling back rows above the checkpoint", "chain", k.chain, "table", t.Name, "from", from, "rows", n)
-		if err := k.st.Exec(ctx, "delete from "+t.Name, store.DeleteSQL(t.Name, t.where(fromCond)), uint64(from)); err != nil {
+		if err := k.st.Exec(ctx, "delete from "+t.Name, k.st.DeleteSQL(t.Name, t.where(fromCond)), uint64(from)); err != nil {
 			return false, err
 		}
 		pending = append(pending, t.Name)

@@ -122,8 +122,17 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 
 // Applied lists the migration versions recorded in schema_migrations.
 func (s *Store) Applied(ctx context.Context) (map[int]bool, error) {
-	if err := s.Exec(ctx, "create schema_migrations", createMigrationsTable); err != nil {
-		return nil, err
+	create := []string{createMigrationsTable}
+	if s.opts.Cluster != "" {
+		var err error
+		if create, err = s.cluster().DDL(createMigrationsTable); err != nil {
+			return nil, err
+		}
+	}
+	for _, q := range create {
+		if err := s.Exec(ctx, "create schema_migrations", q); err != nil {
+			return nil, err
+		}
 	}
 	done := map[int]bool{}
 	err := s.Query(ctx, "read schema_migrations", appliedQuery, nil,
@@ -145,6 +154,9 @@ func (s *Store) Applied(ctx context.Context) (map[int]bool, error) {
 // versions it applied.
 func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	migs, err := Migrations(DialectFor(s.version))
+	if s.opts.Cluster != "" {
+		migs, err = ClusterMigrations(DialectFor(s.version), s.cluster())
+	}
 	if err != nil {
 		return nil, err
 	}

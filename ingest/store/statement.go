@@ -174,6 +174,9 @@ const (
 	appliedQuery = "SELECT DISTINCT version FROM schema_migrations"
 	schemaQuery  = "SELECT count() FROM system.tables WHERE database = ? AND name = 'schema_migrations'"
 	pendingQuery = "SELECT count() FROM system.mutations WHERE database = ? AND table = ? AND is_done = 0"
+	// clusterPendingQuery counts unfinished mutations on every server of a
+	// cluster (current servers only; never registered for 18.16).
+	clusterPendingQuery = "SELECT count() FROM clusterAllReplicas(?, system.mutations) WHERE database = ? AND table = ? AND is_done = 0"
 )
 
 func init() {

@@ -29,6 +29,13 @@ type Options struct {
 	CreateDatabase bool
 	// MaxOpenConns bounds the connection pool. Default 8.
 	MaxOpenConns int
+	// Cluster, when set, names the ClickHouse cluster the schema lives on
+	// (see Cluster): migrations create replicated local tables and
+	// Distributed tables ON CLUSTER, rollbacks mutate the local tables on
+	// every server, and inserts into Distributed tables are synchronous so
+	// the row counts checked after a write are the stored ones. It needs a
+	// current server (20.x or later). Empty: a single server (the default).
+	Cluster string
 }
 
 // Store is a connection pool to one ClickHouse database.
@@ -65,8 +72,16 @@ func Open(ctx context.Context, rawDSN string, opts Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
+		create := "CREATE DATABASE IF NOT EXISTS " + dsn.Database
+		if opts.Cluster != "" {
+			if err := s.cluster().Validate(); err != nil {
+				boot.Close()
+				return nil, err
+			}
+			create += " ON CLUSTER " + opts.Cluster
+		}
 		err = s.retry(ctx, "create database "+dsn.Database, func() error {
-			return boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+dsn.Database)
+			return boot.Exec(ctx, create)
 		})
 		boot.Close()
 		if err != nil {
@@ -86,8 +101,21 @@ func Open(ctx context.Context, rawDSN string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("read server version of %s: %w", dsn, err)
 	}
 	s.version = Version{Major: int(sv.Version.Major), Minor: int(sv.Version.Minor), Patch: int(sv.Version.Patch)}
+	if opts.Cluster != "" {
+		if err := s.cluster().Validate(); err != nil {
+			s.conn.Close()
+			return nil, err
+		}
+		if !s.version.Modern() {
+			s.conn.Close()
+			return nil, fmt.Errorf("--cluster %s needs ClickHouse 20.x or later (Keeper or ZooKeeper, clusterAllReplicas); %s runs %s", opts.Cluster, dsn.Addr, s.version)
+		}
+	}
 	return s, nil
 }
+
+// cluster is the configured cluster; its Name is empty on a single server.
+func (s *Store) cluster() Cluster { return Cluster{Name: s.opts.Cluster, Database: s.dsn.Database} }
 
 func (s *Store) dial(ctx context.Context, database string) (driver.Conn, error) {
 	o := &ch.Options{
@@ -100,6 +128,9 @@ func (s *Store) dial(ctx context.Context, database string) (driver.Conn, error) 
 		MaxIdleConns: s.opts.MaxOpenConns,
 		ClientInfo:   ch.ClientInfo{Products: []struct{ Name, Version string }{{Name: "chainsleuth", Version: "0"}}},
 		Settings:     ch.Settings{"max_query_size": 4 << 20},
+	}
+	if s.opts.Cluster != "" {
+		o.Settings["insert_distributed_sync"] = 1
 	}
 	if s.dsn.Secure {
 		o.TLS = &tls.Config{InsecureSkipVerify: s.dsn.SkipVerify} //nolint:gosec // opt-in for self-signed servers

@@ -175,3 +175,21 @@ func TestOpenNamesTheServerAndWhatToDoWhenItIsDown(t *testing.T) {
 		t.Fatalf("unhelpful error: %s", msg)
 	}
 }
+
+func TestAClusterOnA1816ServerIsRefusedWithTheReason(t *testing.T) {
+	dsn := testenv.NewDatabase(t)
+	ctx := context.Background()
+	probe, err := store.Open(ctx, dsn, store.Options{CreateDatabase: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	modern := probe.Version().Modern()
+	probe.Close()
+	if modern {
+		t.Skip("the test server is a current release; the refusal concerns 18.16")
+	}
+	_, err = store.Open(ctx, dsn, store.Options{Cluster: "two_shards"})
+	if err == nil || !strings.Contains(err.Error(), "needs ClickHouse 20.x or later") {
+		t.Errorf("err = %v; want a refusal naming the version needed", err)
+	}
+}
