@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -45,10 +47,17 @@ func attributeAction(c *cli.Context) error {
 	var results []*attribute.Result
 	for _, ch := range chains {
 		res, err := attribute.Run(c.Context, st, rec, ch, attribute.DefaultConfig())
+		if errors.Is(err, attribute.ErrNoClusters) && len(chains) > 1 {
+			slog.Warn("skipping a chain without clusters", "chain", ch, "err", err)
+			continue
+		}
 		if err != nil {
 			return err
 		}
 		results = append(results, res)
+	}
+	if len(results) == 0 {
+		return fmt.Errorf("attribute: no chain has a finished cluster run: run `chainsleuth cluster` first")
 	}
 	if format == "json" {
 		return json.NewEncoder(c.App.Writer).Encode(results)

@@ -2,9 +2,11 @@ package attribute_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +15,7 @@ import (
 
 	"github.com/chainsleuth/chainsleuth/heuristics/attribute"
 	"github.com/chainsleuth/chainsleuth/heuristics/runs"
+	"github.com/chainsleuth/chainsleuth/heuristics/score"
 	"github.com/chainsleuth/chainsleuth/ingest/offchain"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
 	"github.com/chainsleuth/chainsleuth/internal/simulate"
@@ -284,6 +287,48 @@ func TestEveryCompanyOfASimulatedRegistryIsAttachedToItsEntitysCluster(t *testin
 		}
 		if results["btc"].Conflicts != 3 || results["eth"].Conflicts != 0 {
 			t.Errorf("conflicts btc %d, eth %d: want only the three of the mislabelled cluster", results["btc"].Conflicts, results["eth"].Conflicts)
+		}
+	})
+	t.Run("company show reads a company by name with its clusters, flows, score and addresses", func(t *testing.T) {
+		if _, err := score.Run(ctx, st, score.Options{Config: score.DefaultConfig(), Logger: testworld.Quiet()}); err != nil {
+			t.Fatalf("score: %v", err)
+		}
+		for _, co := range w.Result.Companies {
+			v, err := attribute.ShowCompany(ctx, st, strings.ToUpper(co.Name)) // a name as a user types it
+			if err != nil {
+				t.Errorf("show %s (%s): %v", co.CompanyID, co.Name, err)
+				continue
+			}
+			if v.CompanyID != co.CompanyID || len(v.Addresses) != len(co.Addresses) {
+				t.Errorf("show %q: company %s with %d addresses, want %s with %d", co.Name, v.CompanyID, len(v.Addresses), co.CompanyID, len(co.Addresses))
+			}
+			inflow, scored := 0.0, 0
+			for _, cl := range v.Clusters {
+				if cl.Size == 0 || cl.Confidence <= 0 || cl.Method == "" {
+					t.Errorf("%s: cluster %+v", co.CompanyID, cl)
+				}
+				if cl.Score != nil { // the score run writes the clusters it scored, not all
+					scored++
+				}
+				for _, f := range cl.Flows {
+					inflow += f.Inflow
+				}
+			}
+			for _, a := range v.Addresses {
+				if a.ClusterID == nil {
+					continue
+				}
+				if !slices.ContainsFunc(v.Clusters, func(c attribute.CompanyCluster) bool { return c.Chain == a.Chain && c.ClusterID == *a.ClusterID }) {
+					t.Errorf("%s: registry address %s:%s is in cluster %d, which show does not list", co.CompanyID, a.Chain, a.Address, *a.ClusterID)
+				}
+			}
+			if inflow <= 0 || !v.Scored || scored == 0 {
+				t.Errorf("%s: clusters received %v in total; %d of %d clusters scored", co.CompanyID, inflow, scored, len(v.Clusters))
+			}
+			t.Logf("%s (%s): %d clusters (%d scored), inflow %.4f in all assets", co.CompanyID, co.Name, len(v.Clusters), scored, inflow)
+		}
+		if _, err := attribute.ShowCompany(ctx, st, "no such company"); !errors.Is(err, attribute.ErrNotFound) {
+			t.Errorf("an unknown company: %v, want ErrNotFound", err)
 		}
 	})
 }

@@ -1,6 +1,8 @@
 package attribute
 
 import (
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+
 	"github.com/chainsleuth/chainsleuth/ingest/offchain"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
 )
@@ -18,7 +20,19 @@ func init() {
 	for _, b := range rows("btc", run, []*Attribution{at}) {
 		store.Register(store.InsertStatement("attribute.insert."+b.Table, b))
 	}
+	ids := ch.GroupSet{Value: []any{uint32(7), uint32(9)}}
+	addrs := ch.GroupSet{Value: []any{"1A", "1B"}}
 	store.Register(
+		store.Statement{Name: "attribute.company.find", SQL: findCompanySQL, Args: []any{offchain.KindCompanies, "C001", "bitmex", "BitMEX"}},
+		store.Statement{Name: "attribute.company.addresses", SQL: companyAddressesSQL, Args: []any{offchain.KindCompanies, "C001"}},
+		store.Statement{Name: "attribute.company.clusters", SQL: companyClustersSQL, Args: []any{"btc", run, "C001"}},
+		store.Statement{Name: "attribute.company.address_clusters", SQL: addressClustersSQL,
+			Args: []any{"btc", run, addrs, "btc", run, "btc", run, addrs}},
+		store.Statement{Name: "attribute.company.cluster_sizes", SQL: clusterSizesSQL, Args: []any{"btc", run, ids}},
+		store.Statement{Name: "attribute.company.flows", SQL: flowsSQL,
+			Args: []any{"btc", "btc", run, "btc", run, uint32(7), "btc", run, "btc", run, uint32(7)}},
+		store.Statement{Name: "attribute.company.scores_table", SQL: scoresTableSQL},
+		store.Statement{Name: "attribute.company.scores", SQL: scoresSQL, Args: []any{"btc", run, ids}},
 		store.Statement{Name: "attribute.tags", SQL: tagsSQL, Args: labelledArgs("btc", run, offchain.KindTags)},
 		store.Statement{Name: "attribute.registry", SQL: registrySQL, Args: labelledArgs("btc", run, offchain.KindCompanies)},
 		store.Statement{Name: "attribute.actors", SQL: actorsSQL, Args: []any{offchain.KindActors}},
