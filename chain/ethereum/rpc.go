@@ -191,7 +191,7 @@ func (t *transport) send(ctx context.Context, calls []*call) error {
 		if attempt > 0 {
 			wait := backoff(attempt, lastErr)
 			if time.Now().Add(wait).After(deadline) {
-				return fmt.Errorf("gave up after %d attempts in %s: %w", attempt, t.timeout, lastErr)
+				return fmt.Errorf("gave up after %d attempts in %s (the time one request may take: --rpc-timeout): %w", attempt, t.timeout, lastErr)
 			}
 			timer := time.NewTimer(wait)
 			select {

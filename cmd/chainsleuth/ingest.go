@@ -109,8 +109,7 @@ func ingestCommand() *cli.Command {
 			{
 				Name:  "eth",
 				Usage: "ingest Ethereum from geth, erigon or reth over JSON-RPC (blocks, receipts, logs, token transfers, traces)",
-				Flags: append(rangeFlags(64),
-					&cli.StringFlag{Name: "eth-rpc", Usage: "node JSON-RPC URL http://host:port (user:pass@ for basic auth)", EnvVars: []string{"CHAINSLEUTH_ETH_RPC"}, Value: "http://127.0.0.1:8545"},
+				Flags: append(append(rangeFlags(64), ethNodeFlags()...),
 					&cli.StringFlag{Name: "traces", Usage: "internal transfers from auto (probe the node), debug (debug_traceBlockByNumber callTracer), parity (trace_block) or off", Value: ethereum.TracesAuto},
 					&cli.BoolFlag{Name: "backfill-traces", Usage: "instead of ingesting new blocks, add the traces (internal transfers) of stored blocks ingested without them"},
 				),
@@ -184,7 +183,7 @@ func ingestETH(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	node, err := ethereum.Dial(c.Context, c.String("eth-rpc"), ethereum.Options{Traces: c.String("traces"), Logger: slog.Default()})
+	node, err := dialEth(c, c.String("traces"))
 	if err != nil {
 		return err
 	}

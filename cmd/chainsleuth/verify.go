@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -17,13 +16,12 @@ import (
 )
 
 func verifyCommand() *cli.Command {
-	rangeFlags := func(rpc cli.Flag) []cli.Flag {
-		return []cli.Flag{
+	rangeFlags := func(node ...cli.Flag) []cli.Flag {
+		return append([]cli.Flag{
 			&cli.Int64Flag{Name: "from", Usage: "first height", Value: 0},
 			&cli.Int64Flag{Name: "to", Usage: "last height (default: the highest stored block)", Value: -1},
 			&cli.StringFlag{Name: "format", Usage: "table or json", Value: "table"},
-			rpc,
-		}
+		}, node...)
 	}
 	return &cli.Command{
 		Name:  "verify",
@@ -52,10 +50,10 @@ func verifyCommand() *cli.Command {
 		}, {
 			Name:  "eth",
 			Usage: "verify stored Ethereum blocks against the node (eth_txs, eth_logs, eth_traces per block)",
-			Flags: rangeFlags(&cli.StringFlag{Name: "eth-rpc", Usage: "node JSON-RPC URL http://host:port (user:pass@ for basic auth)", EnvVars: []string{ethereum.EnvRPC}, Value: "http://127.0.0.1:8545"}),
+			Flags: rangeFlags(ethNodeFlags()...),
 			Action: func(c *cli.Context) error {
 				return runVerify(c, "eth", func(st *store.Store, from, to int64) (verify.Report, error) {
-					node, err := ethereum.Dial(c.Context, c.String("eth-rpc"), ethereum.Options{Traces: ethereum.TracesOff, Logger: slog.Default()})
+					node, err := dialEth(c, ethereum.TracesOff)
 					if err != nil {
 						return verify.Report{}, err
 					}
