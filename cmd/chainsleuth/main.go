@@ -102,6 +102,9 @@ func newApp() *cli.App {
 			scoreCommand(),
 			topCommand(),
 			alertsCommand(),
+			addressCommand(),
+			traceCommand(),
+			exportCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // run() maps errors to exit codes
 	}
