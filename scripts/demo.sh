@@ -80,6 +80,7 @@ Done in $(( $(date +%s) - started ))s. The servers keep running for you to explo
   export CHAINSLEUTH_CLICKHOUSE=$CHAINSLEUTH_CLICKHOUSE
   export CHAINSLEUTH_BTC_RPC=$CHAINSLEUTH_BTC_RPC CHAINSLEUTH_ETH_RPC=$CHAINSLEUTH_ETH_RPC
   bin/chainsleuth stats btc --format json
+  bin/chainsleuth company show C001               # a registry company: its clusters, flows and score (after attribute)
   bin/chainsleuth ingest btc --follow            # keep tailing the regtest chain
   clickhouse-client --port ${CH_PORT:-9000} -d chainsleuth_demo -q "SELECT * FROM transfers_by_address LIMIT 10"
 Ground truth of the simulated world: $STATE/truth.json (if the simulator ran).

@@ -109,7 +109,8 @@ func amounts(flows []attribute.Flow, in bool) string {
 		if len(asset) > 12 {
 			asset = asset[:6] + "…" + asset[len(asset)-4:]
 		}
-		parts = append(parts, strconv.FormatFloat(v, 'f', -1, 64)+" "+asset)
+		num := strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', 8, 64), "0"), ".") // satoshi precision
+		parts = append(parts, num+" "+asset)
 	}
 	return dash(strings.Join(parts, ", "))
 }
