@@ -548,3 +548,109 @@ CREATE TABLE IF NOT EXISTS attribution_conflicts_local ON CLUSTER chainsleuth_cl
 
 CREATE TABLE IF NOT EXISTS attribution_conflicts ON CLUSTER chainsleuth_cluster AS attribution_conflicts_local ENGINE = Distributed(chainsleuth_cluster, chainsleuth, attribution_conflicts_local, cityHash64(cluster_id));
 
+CREATE VIEW IF NOT EXISTS v_latest_runs ON CLUSTER chainsleuth_cluster AS
+SELECT job, chain, max(run_id) AS run_id FROM (
+    SELECT job, chain, run_id FROM runs GROUP BY job, chain, run_id HAVING argMax(state, state) = 1
+) GROUP BY job, chain;
+
+CREATE VIEW IF NOT EXISTS v_address_clusters ON CLUSTER chainsleuth_cluster AS
+SELECT chain, address, cluster_id FROM (
+    SELECT chain, address, id AS address_id FROM address_ids
+) AS i ANY INNER JOIN (
+    SELECT chain, address_id, argMax(cluster_id, run_id) AS cluster_id FROM address_clusters GROUP BY chain, address_id
+) AS k USING (chain, address_id);
+
+CREATE VIEW IF NOT EXISTS v_top_clusters ON CLUSTER chainsleuth_cluster AS
+SELECT chain, cluster_id, score, kind, kind_confidence, payers, inflow_payments, inflow_value, outflow_value,
+    growth_ratio, company_id, name AS company, reasons_text AS reasons, first_height, last_height, run_id
+FROM (
+    SELECT chain, cluster_id, score, kind, kind_confidence, payers, inflow_payments, inflow_value, outflow_value,
+        growth_ratio, company AS company_id, arrayStringConcat(reasons, '; ') AS reasons_text, first_height, last_height, run_id
+    FROM cluster_scores
+    WHERE (chain, run_id) IN (SELECT chain, run_id FROM v_latest_runs WHERE job = 'score')
+) AS s ANY LEFT JOIN (
+    SELECT company_id, name FROM companies FINAL
+) AS c USING company_id;
+
+CREATE VIEW IF NOT EXISTS v_new_alerts ON CLUSTER chainsleuth_cluster AS
+SELECT chain, cluster_id, kind, severity, period_start, period_end, period_time, new_payers, baseline, ratio,
+    score, company_id, company
+FROM (
+    SELECT chain, cluster_id, kind, severity, period_start, period_end, period_time, new_payers, baseline, ratio
+    FROM alerts
+    WHERE (chain, run_id) IN (SELECT chain, run_id FROM v_latest_runs WHERE job = 'score')
+) AS a ANY LEFT JOIN (
+    SELECT chain, cluster_id, score, company_id, company FROM v_top_clusters
+) AS s USING (chain, cluster_id);
+
+CREATE VIEW IF NOT EXISTS v_cluster_payers ON CLUSTER chainsleuth_cluster AS
+SELECT chain, cluster_id, payer, min(time) AS first_time, min(height) AS first_height
+FROM (
+    SELECT chain, cluster_id, payer, time, height FROM (
+        SELECT chain, cluster_id, counterparty AS address, time, height FROM (
+            SELECT chain, cluster_id, counterparty, time, height FROM (
+                SELECT chain, address, counterparty, time, height FROM transfers_by_address
+                WHERE direction = 1 AND counterparty != ''
+            ) AS t ANY INNER JOIN v_address_clusters AS a USING (chain, address)
+        )
+    ) AS p ANY INNER JOIN (
+        SELECT chain, address, cluster_id AS payer FROM v_address_clusters
+    ) AS b USING (chain, address)
+)
+WHERE payer != cluster_id
+GROUP BY chain, cluster_id, payer;
+
+CREATE VIEW IF NOT EXISTS v_payer_growth ON CLUSTER chainsleuth_cluster AS
+SELECT chain, cluster_id, toDate(first_time) AS period, count() AS new_payers, min(first_time) AS period_first,
+    max(first_time) AS period_last
+FROM v_cluster_payers
+GROUP BY chain, cluster_id, period;
+
+CREATE VIEW IF NOT EXISTS v_company_exposure ON CLUSTER chainsleuth_cluster AS
+SELECT chain, company_id, name AS company, clusters, attribution_confidence, max_score, payers, inflow,
+    outflow, kinds
+FROM (
+    SELECT chain, company_id, count() AS clusters, max(confidence) AS attribution_confidence,
+        max(score) AS max_score, sum(payers) AS payers, sum(inflow_value) AS inflow,
+        sum(outflow_value) AS outflow, groupUniqArray(kind) AS kinds
+    FROM (
+        SELECT chain, cluster_id, company_id, confidence FROM cluster_companies
+        WHERE (chain, run_id) IN (SELECT chain, run_id FROM v_latest_runs WHERE job = 'attribute')
+    ) AS cc ANY LEFT JOIN (
+        SELECT chain, cluster_id, score, kind, payers, inflow_value, outflow_value FROM v_top_clusters
+    ) AS s USING (chain, cluster_id)
+    GROUP BY chain, company_id
+) AS e ANY LEFT JOIN (
+    SELECT company_id, name FROM companies FINAL
+) AS c USING company_id;
+
+CREATE VIEW IF NOT EXISTS v_exchange_clusters ON CLUSTER chainsleuth_cluster AS
+SELECT DISTINCT chain, cluster_id FROM (
+    SELECT chain, cluster_id FROM v_top_clusters WHERE kind = 'exchange'
+    UNION ALL
+    SELECT chain, cluster_id FROM cluster_actors
+    WHERE has(categories, 'exchange') AND (chain, run_id) IN (SELECT chain, run_id FROM v_latest_runs WHERE job = 'attribute')
+);
+
+CREATE VIEW IF NOT EXISTS v_exchange_flows ON CLUSTER chainsleuth_cluster AS
+SELECT chain, day, from_cluster, exchange_cluster, asset, if(symbol = '', asset, symbol) AS unit, transfers, total
+FROM (
+    SELECT chain, toDate(time) AS day, from_cluster, exchange_cluster, asset, count() AS transfers, sum(value) AS total
+    FROM (
+        SELECT chain, from_cluster, cluster_id AS exchange_cluster, asset, value, time FROM (
+            SELECT chain, from_cluster, counterparty AS address, asset, value, time FROM (
+                SELECT chain, cluster_id AS from_cluster, counterparty, asset, value, time FROM (
+                    SELECT chain, address, counterparty, asset, value, time FROM transfers_by_address
+                    WHERE direction = -1 AND (chain, counterparty) IN (
+                        SELECT chain, address FROM v_address_clusters
+                        WHERE (chain, cluster_id) IN (SELECT chain, cluster_id FROM v_exchange_clusters))
+                ) AS t ANY INNER JOIN v_address_clusters AS a USING (chain, address)
+            )
+        ) AS f ANY INNER JOIN v_address_clusters AS x USING (chain, address)
+    )
+    WHERE from_cluster != exchange_cluster
+    GROUP BY chain, day, from_cluster, exchange_cluster, asset
+) AS g ANY LEFT JOIN (
+    SELECT address AS asset, argMax(symbol, height) AS symbol FROM eth_tokens GROUP BY address
+) AS k USING asset;
+
