@@ -10,6 +10,10 @@ go test -run '^$' -bench 'BenchmarkIngestAgainstRawFetch' -benchtime 1x -timeout
 # Ethereum: CHAINSLEUTH_BENCH_ETH_BLOCKS (default 1000) × CHAINSLEUTH_BENCH_ETH_TXS (default 50) on the dev chain.
 go test -run '^$' -bench 'BenchmarkIngestAgainstRawFetch' -benchtime 1x -timeout 60m ./ingest/eth/ |
   sed 's/^BenchmarkIngestAgainstRawFetch/BenchmarkEthIngestAgainstRawFetch/' | tee -a "$out" >&2
+# ClickHouse writes through the store against the driver alone (CHAINSLEUTH_BENCH_WRITE_ROWS, default 1M).
+go test -run '^$' -bench 'BenchmarkWriteAgainstRawDriver' -benchtime 1x -timeout 30m ./ingest/store/ | tee -a "$out" >&2
+# Union-find: 100M links over 50M addresses (random, local and stream-order links).
+go test -run '^$' -bench 'BenchmarkUnion' -benchtime 1x -timeout 30m ./heuristics/unionfind/ | tee -a "$out" >&2
 echo
 echo "| benchmark | figure | value |"
 echo "|---|---|---|"
