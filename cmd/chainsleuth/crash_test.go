@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/chainsleuth/chainsleuth/ingest/store"
-	"github.com/chainsleuth/chainsleuth/internal/devnet"
 	"github.com/chainsleuth/chainsleuth/internal/regtest"
 	"github.com/chainsleuth/chainsleuth/internal/testenv"
 )
@@ -120,16 +119,7 @@ func TestKillNineDuringEthereumIngestThenResumeEqualsACleanRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test runs real processes; skipped with -short")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	chain, err := devnet.Start(ctx, devnet.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer chain.Close()
-	if _, err := devnet.FillBlocks(ctx, chain, 150, 20); err != nil {
-		t.Fatal(err)
-	}
+	chain := filledDevnet(t, 150, 20)
 	args := []string{"--log-level", "debug", "ingest", "eth", "--confirmations", "0", "--batch-blocks", "1", "--workers", "3", "--progress", "log"}
 	env := []string{"CHAINSLEUTH_ETH_RPC=" + chain.URL()}
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chainsleuth/chainsleuth/ingest/store"
+	"github.com/chainsleuth/chainsleuth/internal/devnet"
 )
 
 var (
@@ -146,4 +147,21 @@ func (p *ingestProc) waitCommitted(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatalf("no %d batches committed within a minute:\n%s", p.after, p.Log())
 	}
+}
+
+// filledDevnet starts an Ethereum dev chain for the test and fills it with
+// blocks of txs transactions each (devnet.FillBlocks).
+func filledDevnet(t *testing.T, blocks, txs int) *devnet.Chain {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	chain, err := devnet.Start(context.Background(), devnet.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { chain.Close() })
+	if _, err := devnet.FillBlocks(ctx, chain, blocks, txs); err != nil {
+		t.Fatal(err)
+	}
+	return chain
 }

@@ -6,12 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/chainsleuth/chainsleuth/ingest/store"
-	"github.com/chainsleuth/chainsleuth/internal/devnet"
 	"github.com/chainsleuth/chainsleuth/internal/testenv"
 )
 
@@ -42,16 +40,8 @@ var clickhouseErrors = []string{"DB::Exception", "Syntax error", "code: 62", "co
 // the string is a real name, finds exactly that row; ClickHouse never sees
 // a broken statement, and every table holds what it held.
 func TestInjectionThroughEveryArgumentIsTreatedAsData(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	chain, err := devnet.Start(ctx, devnet.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer chain.Close()
-	if _, err := devnet.FillBlocks(ctx, chain, 4, 6); err != nil {
-		t.Fatal(err)
-	}
+	ctx := context.Background()
+	chain := filledDevnet(t, 4, 6)
 	db := testenv.NewDatabase(t)
 	env := []string{"CHAINSLEUTH_CLICKHOUSE=" + db, "CHAINSLEUTH_ETH_RPC=" + chain.URL()}
 	must := func(args ...string) string {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"math/rand/v2"
 	"os/exec"
 	"strconv"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chainsleuth/chainsleuth/internal/devnet"
 	"github.com/chainsleuth/chainsleuth/internal/regtest"
 	"github.com/chainsleuth/chainsleuth/internal/testenv"
 )
@@ -34,16 +32,7 @@ func TestNodeStoppedMidIngestFailsClearlyAndResumes(t *testing.T) {
 // The same for Ethereum: the dev chain behind a proxy that goes away. The
 // client retries a node that does not answer for --rpc-timeout, then fails.
 func TestEthereumNodeStoppedMidIngestFailsClearlyAndResumes(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	chain, err := devnet.Start(ctx, devnet.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer chain.Close()
-	if _, err := devnet.FillBlocks(ctx, chain, 120, 10); err != nil {
-		t.Fatal(err)
-	}
+	chain := filledDevnet(t, 120, 10)
 	proxy := testenv.StartProxy(t, strings.TrimPrefix(chain.URL(), "http://"))
 	const pass = "n0de-s3cret"
 	nodeDownThenResume(t, nodeDown{
