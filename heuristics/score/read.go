@@ -10,22 +10,36 @@ import (
 	"github.com/chainsleuth/chainsleuth/ingest/store"
 )
 
-// latestRuns selects (chain, run_id) of the last score run per chain that
-// finished well: the current scores. Rows of a run that died are never read.
-const latestRuns = `SELECT chain, max(run_id) FROM (
-    SELECT chain, run_id FROM runs WHERE job = 'score' GROUP BY chain, run_id HAVING argMax(state, state) = 1
+// latestRunsOf selects (chain, run_id) of the last run of a job per chain
+// that finished well. Rows of a run that died are never read.
+func latestRunsOf(job string) string {
+	return `SELECT chain, max(run_id) FROM (
+    SELECT chain, run_id FROM runs WHERE job = '` + job + `' GROUP BY chain, run_id HAVING argMax(state, state) = 1
 ) GROUP BY chain`
+}
 
-// TopQuery reads the current scores, highest first (bound: limit).
-const TopQuery = `SELECT chain, cluster_id, score, kind, kind_confidence, payers, company, name, reasons FROM (
-    SELECT chain, cluster_id, score, kind, kind_confidence, payers, company, reasons FROM cluster_scores
-    WHERE (chain, run_id) IN (` + latestRuns + `)
-) AS s ANY LEFT JOIN (SELECT company_id AS company, name FROM companies FINAL) AS c USING company
+// latestRuns are the current score runs.
+var latestRuns = latestRunsOf(Job)
+
+// TopQuery reads the current scores, highest first, each with the company
+// the latest attribution run attached to the cluster with the highest
+// confidence, or else the registry company with a known address in it
+// (bound: limit).
+var TopQuery = `SELECT chain, cluster_id, score, kind, kind_confidence, payers, company_id, name, reasons FROM (
+    SELECT chain, cluster_id, score, kind, kind_confidence, payers, if(attributed != '', attributed, company) AS company_id, reasons
+    FROM (
+        SELECT chain, cluster_id, score, kind, kind_confidence, payers, company, reasons FROM cluster_scores
+        WHERE (chain, run_id) IN (` + latestRuns + `)
+    ) AS s ANY LEFT JOIN (
+        SELECT chain, cluster_id, argMax(company_id, confidence) AS attributed FROM cluster_companies
+        WHERE (chain, run_id) IN (` + latestRunsOf("attribute") + `) GROUP BY chain, cluster_id
+    ) AS a USING (chain, cluster_id)
+) AS x ANY LEFT JOIN (SELECT company_id, name FROM companies FINAL) AS c USING company_id
 ORDER BY score DESC, chain, cluster_id LIMIT ?`
 
 // AlertsQuery reads the current alerts from a time on, strongest first
 // (bound: since as a Unix time).
-const AlertsQuery = `SELECT chain, cluster_id, kind, severity, period_start, period_end, period_time, new_payers, baseline, ratio
+var AlertsQuery = `SELECT chain, cluster_id, kind, severity, period_start, period_end, period_time, new_payers, baseline, ratio
 FROM alerts WHERE (chain, run_id) IN (` + latestRuns + `) AND period_time >= toDateTime(?, 'UTC')
 ORDER BY ratio DESC, chain, cluster_id, period_start`
 
