@@ -15,6 +15,7 @@ import (
 
 	"github.com/chainsleuth/chainsleuth/ingest/store"
 	"github.com/chainsleuth/chainsleuth/internal/devnet"
+	"github.com/chainsleuth/chainsleuth/internal/testenv"
 )
 
 var (
@@ -164,4 +165,38 @@ func filledDevnet(t *testing.T, blocks, txs int) *devnet.Chain {
 		t.Fatal(err)
 	}
 	return chain
+}
+
+// smallWorld is a small dev chain ingested into a fresh database, with a
+// company registry and a tag file imported, then clustered, attributed and
+// scored: every table the investigator commands read has rows.
+type smallWorld struct {
+	chain *devnet.Chain
+	db    string   // DSN of the database, default user
+	env   []string // CHAINSLEUTH_CLICKHOUSE and CHAINSLEUTH_ETH_RPC
+	t     *testing.T
+}
+
+func newSmallWorld(t *testing.T, companiesFile, tagsFile string) *smallWorld {
+	t.Helper()
+	w := &smallWorld{chain: filledDevnet(t, 4, 6), db: testenv.NewDatabase(t), t: t}
+	w.env = []string{"CHAINSLEUTH_CLICKHOUSE=" + w.db, "CHAINSLEUTH_ETH_RPC=" + w.chain.URL()}
+	w.must("ingest", "eth", "--confirmations", "0", "--progress", "log")
+	w.must("import", "companies", companiesFile)
+	w.must("import", "tags", tagsFile)
+	w.must("cluster", "--chain", "eth")
+	w.must("attribute", "--chain", "eth")
+	w.must("score", "--chain", "eth")
+	return w
+}
+
+// must runs the CLI in the world and returns its output, failing the test
+// on a non-zero exit.
+func (w *smallWorld) must(args ...string) string {
+	w.t.Helper()
+	out, stderr, code := runCLI(w.t, w.env, args...)
+	if code != 0 {
+		w.t.Fatalf("%s: exit %d\n%s%s", strings.Join(args, " "), code, out, stderr)
+	}
+	return out
 }

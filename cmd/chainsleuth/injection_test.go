@@ -10,7 +10,6 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/chainsleuth/chainsleuth/ingest/store"
-	"github.com/chainsleuth/chainsleuth/internal/testenv"
 )
 
 // injections are strings that would change a statement built by pasting
@@ -41,22 +40,9 @@ var clickhouseErrors = []string{"DB::Exception", "Syntax error", "code: 62", "co
 // a broken statement, and every table holds what it held.
 func TestInjectionThroughEveryArgumentIsTreatedAsData(t *testing.T) {
 	ctx := context.Background()
-	chain := filledDevnet(t, 4, 6)
-	db := testenv.NewDatabase(t)
-	env := []string{"CHAINSLEUTH_CLICKHOUSE=" + db, "CHAINSLEUTH_ETH_RPC=" + chain.URL()}
-	must := func(args ...string) string {
-		t.Helper()
-		out, stderr, code := runCLI(t, env, args...)
-		if code != 0 {
-			t.Fatalf("%s: exit %d\n%s%s", strings.Join(args, " "), code, out, stderr)
-		}
-		return out
-	}
-	must("ingest", "eth", "--confirmations", "0", "--progress", "log")
-
+	dir := t.TempDir()
 	// Off-chain files whose names and contents carry the strings: they are
 	// stored as they are.
-	dir := t.TempDir()
 	evilName := `Robert'); DROP TABLE companies; -- Ltd`
 	companies := filepath.Join(dir, `reg'; DROP TABLE tags; --.csv`)
 	writeFile(t, companies, "company_id,name,registration_no,jurisdiction,status,domains,aliases,addresses\n"+
@@ -65,11 +51,8 @@ func TestInjectionThroughEveryArgumentIsTreatedAsData(t *testing.T) {
 	tags := filepath.Join(dir, `tags\' OR 1=1.csv`)
 	writeFile(t, tags, "chain,address,label,category,source\n"+
 		`eth,0x29fC9B71492ec63696Cf9cd56e9832A42B0dCED0,"'; DROP TABLE tags; --",exchange,"\' OR '1'='1"`+"\n")
-	must("import", "companies", companies)
-	must("import", "tags", tags)
-	must("cluster", "--chain", "eth")
-	must("attribute", "--chain", "eth")
-	must("score", "--chain", "eth")
+	w := newSmallWorld(t, companies, tags)
+	db, env, must := w.db, w.env, w.must
 
 	st := openDB(t, db)
 	var label string
@@ -165,11 +148,13 @@ func TestInjectionThroughEveryArgumentIsTreatedAsData(t *testing.T) {
 	}
 }
 
-func writeFile(t *testing.T, path, body string) {
+// writeFile writes body to path and returns path.
+func writeFile(t *testing.T, path, body string) string {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return path
 }
 
 // allTableCounts counts the rows of every table of the store's database (views

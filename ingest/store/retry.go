@@ -33,7 +33,7 @@ func (s *Store) retryFor(ctx context.Context, what string, limit time.Duration, 
 			return fmt.Errorf("%s: %w", what, ctx.Err())
 		}
 		if !IsTransient(err) {
-			return fmt.Errorf("%s: %w", what, err)
+			return fmt.Errorf("%s: %w", what, s.explain(err))
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s: ClickHouse at %s unreachable for %s (%d attempts): %w", what, s.dsn, limit, attempt, err)
