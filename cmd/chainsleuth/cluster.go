@@ -129,6 +129,9 @@ func trailingFlags(c *cli.Context) ([]string, error) {
 			continue
 		}
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !hasValue && isBoolFlag(c, name) {
+			value, hasValue = "true", true
+		}
 		if !hasValue {
 			if i+1 == len(args) {
 				return nil, usagef("flag needs an argument: %s", a)
@@ -141,6 +144,16 @@ func trailingFlags(c *cli.Context) ([]string, error) {
 		}
 	}
 	return pos, nil
+}
+
+// isBoolFlag tells whether the command's flag name is a switch (--wide), which takes no value.
+func isBoolFlag(c *cli.Context, name string) bool {
+	for _, f := range c.Command.Flags {
+		if b, ok := f.(*cli.BoolFlag); ok && slices.Contains(b.Names(), name) {
+			return true
+		}
+	}
+	return false
 }
 
 func clusterShowAction(c *cli.Context) error {
