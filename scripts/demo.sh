@@ -67,22 +67,40 @@ if [ $ETH = 1 ] && has ingest eth; then
 fi
 if has cluster; then step "Clustering addresses"; "$CS" cluster; fi
 if has import companies && [ -f "$STATE/companies.csv" ]; then step "Importing the company registry"; "$CS" import companies --btc-network regtest "$STATE/companies.csv"; fi
-if has score; then step "Scoring clusters"; "$CS" score; fi
+if has score; then step "Scoring clusters"; "$CS" score --period-blocks 10; fi   # the simulator's rounds are blocks
 if has attribute; then step "Attributing clusters to companies"; "$CS" attribute; fi
-if has top; then step "Top suspected fundraising clusters"; "$CS" top --limit 10; fi
 
 step "Checking the store against the node"
 "$CS" verify btc
+if [ $ETH = 1 ] && has verify eth; then "$CS" verify eth; fi
+
+# Examples for the commands below, from what this run found: the highest-scored cluster, one of its addresses
+# and the company the registry ties to it.
+q() { clickhouse-client --port "${CH_PORT:-9000}" -d chainsleuth_demo -q "$1" 2>/dev/null || true; }
+TOP=$(q "SELECT chain, cluster_id, company_id FROM v_top_clusters ORDER BY score DESC, chain, cluster_id LIMIT 1")
+read -r TOP_CHAIN TOP_CLUSTER TOP_COMPANY <<<"$TOP" || true
+ADDR=""
+case "${TOP_CHAIN:-}" in btc|eth)
+  ADDR=$(q "SELECT address FROM v_address_clusters WHERE chain = '$TOP_CHAIN' AND cluster_id = ${TOP_CLUSTER:-0} ORDER BY address LIMIT 1") ;;
+esac
+TOP_COMPANY=${TOP_COMPANY:-$(q "SELECT company_id FROM companies FINAL ORDER BY company_id LIMIT 1")}
+
+if has top; then step "Top suspected fundraising clusters, with their companies and reasons"; "$CS" top --limit 10; fi
 
 cat <<MSG
 
 Done in $(( $(date +%s) - started ))s. The servers keep running for you to explore:
   export CHAINSLEUTH_CLICKHOUSE=$CHAINSLEUTH_CLICKHOUSE
   export CHAINSLEUTH_BTC_RPC=$CHAINSLEUTH_BTC_RPC CHAINSLEUTH_ETH_RPC=$CHAINSLEUTH_ETH_RPC
+  bin/chainsleuth address ${ADDR:-ADDRESS}        # its cluster, score and reasons, company, totals, counterparties
+  bin/chainsleuth trace ${ADDR:-ADDRESS} --direction in --hops 2     # who paid in, cluster by cluster, with tx ids
+  bin/chainsleuth trace ${TOP_CLUSTER:-CLUSTER_ID} --chain ${TOP_CHAIN:-eth} --hops 3 --min-value 0.01   # where the money went
+  bin/chainsleuth company show ${TOP_COMPANY:-C001}               # a registry company: its clusters, flows and score
+  bin/chainsleuth export graph ${ADDR:-ADDRESS} --hops 2 --format dot > flow.dot   # Graphviz (dot -Tsvg); --format gexf for Gephi
+  bin/chainsleuth alerts                             # payer-growth alerts
   bin/chainsleuth stats btc --format json
-  bin/chainsleuth company show C001               # a registry company: its clusters, flows and score (after attribute)
   bin/chainsleuth ingest btc --follow            # keep tailing the regtest chain
-  clickhouse-client --port ${CH_PORT:-9000} -d chainsleuth_demo -q "SELECT * FROM transfers_by_address LIMIT 10"
+  clickhouse-client --port ${CH_PORT:-9000} -d chainsleuth_demo -q "SELECT * FROM v_top_clusters ORDER BY score DESC LIMIT 10"
 Ground truth of the simulated world: $STATE/truth.json (if the simulator ran).
 Stop everything: make services-down; kill \$(cat $STATE/devnet.pid); BTCD_DIR=$STATE/btcd BTCD_RPC_PORT=$BTC_PORT scripts/btcd.sh stop
 MSG
