@@ -84,6 +84,7 @@ func Trace(ctx context.Context, st *store.Store, o TraceOptions) (*Flow, error) 
 	}
 	reached := map[uint32]bool{f.Root: true}
 	for _, d := range dirs {
+		expanded := map[uint32]bool{f.Root: true} // per direction: a cluster reached going out is followed in too
 		frontier := []uint32{f.Root}
 		for hop := 1; hop <= o.Hops && len(frontier) > 0; hop++ {
 			edges, truncated, err := hopEdges(ctx, st, f.Chain, d, frontier, hop, o)
@@ -98,8 +99,9 @@ func Trace(ctx context.Context, st *store.Store, o TraceOptions) (*Flow, error) 
 				if d == In {
 					far = e.From
 				}
-				if !reached[far] {
-					reached[far] = true
+				reached[far] = true
+				if !expanded[far] {
+					expanded[far] = true
 					next = append(next, far)
 				}
 			}
