@@ -3,12 +3,15 @@ package bitcoin
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,7 +47,13 @@ type Options struct {
 	// MaxBatch is the largest number of calls sent in one batch request by
 	// BlockHashes (default 2000).
 	MaxBatch int
+	// CAFile is a PEM file of the certificate authorities an https node's
+	// certificate must chain to, instead of the system's.
+	CAFile string
 }
+
+// EnvCAFile is the environment variable commands read Options.CAFile from.
+const EnvCAFile = "CHAINSLEUTH_RPC_CA_FILE"
 
 func (o Options) withDefaults() Options {
 	if o.Conns <= 0 {
@@ -91,6 +100,18 @@ func DialOptions(ctx context.Context, rawURL string, opts Options) (*Client, err
 	if err != nil {
 		return nil, err
 	}
+	var roots *x509.CertPool // nil: the system's
+	if opts.CAFile != "" {
+		pem, err := os.ReadFile(opts.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read the node's CA file: %w; check %s", err, EnvCAFile)
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("the node's CA file %s holds no PEM certificate; check %s", opts.CAFile, EnvCAFile)
+		}
+		cfg.Certificates = pem
+	}
 	c := &Client{host: cfg.Host, opts: opts}
 
 	// rpcclient retries a refused connection ten times over ~22s; one
@@ -99,6 +120,21 @@ func DialOptions(ctx context.Context, rawURL string, opts Options) (*Client, err
 	conn, err := d.DialContext(ctx, "tcp", cfg.Host)
 	if err != nil {
 		return nil, fmt.Errorf("connect to bitcoin node at %s: %w; is the node running? check %s", cfg.Host, err, EnvRPC)
+	}
+	if !cfg.DisableTLS {
+		// rpcclient retries a certificate it cannot verify for as long;
+		// one handshake first says so at once.
+		tc := tls.Client(conn, &tls.Config{RootCAs: roots, ServerName: hostOnly(cfg.Host), MinVersion: tls.VersionTLS12})
+		tc.SetDeadline(time.Now().Add(opts.DialTimeout))
+		err = tc.HandshakeContext(ctx)
+		if err != nil {
+			conn.Close()
+			hint := fmt.Sprintf("give the CA that signed its certificate in %s (--rpc-ca-file)", EnvCAFile)
+			if !strings.Contains(err.Error(), "x509: ") {
+				hint = "does it serve https? use http:// in " + EnvRPC + " for a plain node"
+			}
+			return nil, fmt.Errorf("TLS handshake with bitcoin node at %s: %w; %s", cfg.Host, err, hint)
+		}
 	}
 	conn.Close()
 
@@ -440,4 +476,12 @@ func isHash(s string) bool {
 	}
 	_, err := hex.DecodeString(s)
 	return err == nil
+}
+
+// hostOnly is host without its port.
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
 }

@@ -52,6 +52,14 @@ type Options struct {
 	Timeout time.Duration
 	// DialTimeout bounds the first TCP connection made by Dial (default 5s).
 	DialTimeout time.Duration
+	// CAFile is a PEM file of the certificate authorities an https node's
+	// certificate must chain to, instead of the system's (a node with a
+	// private CA or a self-signed certificate).
+	CAFile string
+	// InsecureSkipVerify accepts any certificate from an https node: the
+	// connection is encrypted but the node is not authenticated. For tests
+	// and private networks only.
+	InsecureSkipVerify bool
 	// Logger receives the client's few notices (a missing tracing API, the
 	// receipts fallback); default slog.Default().
 	Logger *slog.Logger
@@ -121,7 +129,11 @@ func Dial(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 	}
 	conn.Close()
 
-	c := &Client{rpc: newTransport(u, opts), host: u.Host, log: opts.Logger}
+	tlsConf, err := tlsConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{rpc: newTransport(u, opts, tlsConf), host: u.Host, log: opts.Logger}
 	c.traces.Store(opts.Traces)
 	cl := newCall("eth_chainId")
 	err = c.rpc.do(ctx, cl)
@@ -133,6 +145,9 @@ func Dial(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 		c.Close()
 		if errors.Is(err, ErrUnauthorized) {
 			return nil, fmt.Errorf("ask ethereum node at %s for its chain id: %w", u.Host, err)
+		}
+		if isCertificateError(err) {
+			return nil, fmt.Errorf("ask ethereum node at %s for its chain id: %w; give the CA that signed its certificate in %s (--rpc-ca-file)", u.Host, err, EnvCAFile)
 		}
 		return nil, fmt.Errorf("ask ethereum node at %s for its chain id: %w; is it an Ethereum JSON-RPC endpoint? check %s", u.Host, err, EnvRPC)
 	}

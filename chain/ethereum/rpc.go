@@ -3,6 +3,7 @@ package ethereum
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -113,7 +114,7 @@ type transport struct {
 	nextID   atomic.Uint64
 }
 
-func newTransport(u *url.URL, opts Options) *transport {
+func newTransport(u *url.URL, opts Options, tlsConf *tls.Config) *transport {
 	t := &transport{
 		host:     u.Host,
 		maxBatch: opts.MaxBatch,
@@ -133,6 +134,9 @@ func newTransport(u *url.URL, opts Options) *transport {
 	tr.MaxConnsPerHost = opts.Conns
 	tr.MaxIdleConnsPerHost = opts.Conns
 	tr.ResponseHeaderTimeout = opts.Timeout
+	if tlsConf != nil {
+		tr.TLSClientConfig = tlsConf
+	}
 	t.client = &http.Client{Transport: tr}
 	return t
 }
@@ -280,7 +284,7 @@ func transient(err error) bool {
 	if errors.As(err, &he) {
 		return he.status == http.StatusTooManyRequests || he.status >= 500
 	}
-	if errors.Is(err, ErrUnauthorized) {
+	if errors.Is(err, ErrUnauthorized) || isCertificateError(err) {
 		return false
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||

@@ -7,7 +7,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/chainsleuth/chainsleuth/chain"
-	"github.com/chainsleuth/chainsleuth/chain/bitcoin"
 	"github.com/chainsleuth/chainsleuth/chain/ethereum"
 	"github.com/chainsleuth/chainsleuth/ingest/btc"
 	"github.com/chainsleuth/chainsleuth/ingest/eth"
@@ -99,8 +98,7 @@ func ingestCommand() *cli.Command {
 			{
 				Name:  "btc",
 				Usage: "ingest Bitcoin from btcd or Bitcoin Core over JSON-RPC",
-				Flags: append(rangeFlags(6),
-					&cli.StringFlag{Name: "btc-rpc", Usage: "node JSON-RPC URL http://user:pass@host:port", EnvVars: []string{"CHAINSLEUTH_BTC_RPC"}, Value: "http://127.0.0.1:8332"},
+				Flags: append(append(rangeFlags(6), btcNodeFlags()...),
 					&cli.IntFlag{Name: "prevout-cache", Usage: "recent outputs kept in memory for resolving inputs", Value: 1_000_000},
 					&cli.BoolFlag{Name: "prevouts-from-node", Usage: "ask the node (getrawtransaction, needs -txindex) for outputs spent from before the ingested range", Value: true},
 				),
@@ -152,7 +150,7 @@ func ingestBTC(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	node, err := bitcoin.Dial(c.Context, c.String("btc-rpc"))
+	node, err := dialBTC(c)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/chainsleuth/chainsleuth/chain/bitcoin"
 	"github.com/chainsleuth/chainsleuth/chain/ethereum"
 	"github.com/chainsleuth/chainsleuth/ingest/btc"
 	"github.com/chainsleuth/chainsleuth/ingest/eth"
@@ -29,10 +28,10 @@ func verifyCommand() *cli.Command {
 		Subcommands: []*cli.Command{{
 			Name:  "btc",
 			Usage: "verify stored Bitcoin blocks against the node (btc_txs, btc_inputs, btc_outputs per block)",
-			Flags: rangeFlags(&cli.StringFlag{Name: "btc-rpc", Usage: "node JSON-RPC URL http://user:pass@host:port", EnvVars: []string{"CHAINSLEUTH_BTC_RPC"}, Value: "http://127.0.0.1:8332"}),
+			Flags: rangeFlags(btcNodeFlags()...),
 			Action: func(c *cli.Context) error {
 				return runVerify(c, "btc", func(st *store.Store, from, to int64) (verify.Report, error) {
-					node, err := bitcoin.Dial(c.Context, c.String("btc-rpc"))
+					node, err := dialBTC(c)
 					if err != nil {
 						return verify.Report{}, err
 					}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -24,6 +25,11 @@ type DSN struct {
 func ParseDSN(raw string) (DSN, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
+		// url.Error quotes the whole URL, password included: keep only why.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return DSN{}, fmt.Errorf("parse ClickHouse address %q: %w (expected clickhouse://user:pass@host:9000/database)", redactURL(raw), err)
 	}
 	if u.Scheme != "clickhouse" && u.Scheme != "tcp" {

@@ -36,7 +36,8 @@ func TestParseDSNAcceptsClickHouseURLsAndHidesThePassword(t *testing.T) {
 }
 
 func TestParseDSNRejectsBadAddressesWithoutEchoingSecrets(t *testing.T) {
-	for _, raw := range []string{"http://u:s3cret@host:8123/db", "clickhouse:///db", "clickhouse://u:s3cret@host/bad-name;DROP", "::::"} {
+	for _, raw := range []string{"http://u:s3cret@host:8123/db", "clickhouse:///db", "clickhouse://u:s3cret@host/bad-name;DROP", "::::",
+		"clickhouse://u:s3cret@host:notaport/db", "clickhouse://u:s3cret@ho st:9000/db", "clickhouse://u:s3cret%zz@host:9000/db"} {
 		_, err := store.ParseDSN(raw)
 		if err == nil {
 			t.Errorf("%s: accepted", raw)
