@@ -43,7 +43,7 @@ type Features struct {
 	PaybackValue   map[string]float64
 	PaybackPayers  int // earlier payers paid back
 	CashoutValue   map[string]float64
-	HoldBlocks     int64 // median cash-out height − median inflow height; -1 when no cash-out
+	HoldBlocks     int64 // mean cash-out height − mean inflow height; -1 when no cash-out
 	Counterparties int   // distinct clusters paid out to
 	Sanctioned     float64
 	Company        string
@@ -60,11 +60,36 @@ type Context struct {
 	Company      map[int64]string
 }
 
-// Compute reads the flows of one chain, in block order, and returns the
+// Flows streams a chain's flows in block order (height, then transaction:
+// the flows of one transaction are adjacent), calling yield for each. It is
+// called once per pass and must give the same flows each time.
+type Flows func(yield func(*Flow) error) error
+
+// SliceFlows streams the flows of a slice.
+func SliceFlows(flows []Flow) Flows {
+	return func(yield func(*Flow) error) error {
+		for i := range flows {
+			if err := yield(&flows[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// Compute reads the flows of one chain in two passes and returns the
 // features of every cluster that received a payment from another cluster.
-// Exchanges (for cash-outs) are the clusters tagged so, with enough deposit
-// links, or with enough counterparties both ways (see ExchangeParams).
-func Compute(flows []Flow, ctx Context, cfg Config, chainName string) map[int64]*Features {
+// Nothing per transfer is kept: the state is per cluster and per pair of
+// clusters (who paid whom first, who paid back whom, who sent tokens to
+// whose payers), plus the flows of the transaction being read.
+//
+// Pass 1 counts payers, payments, small tickets, values, new payers per
+// period and paybacks (a payment to a cluster that paid the payer earlier).
+// Exchanges (for cash-outs) are then known: the clusters tagged so, with
+// enough deposit links, or with enough counterparties both ways (see
+// ExchangeParams). Pass 2 finds cash-outs to exchanges and the tokens that
+// went back to payers.
+func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]*Features, error) {
 	period := cfg.PeriodBlocks[chainName]
 	if period == 0 {
 		period = 1
@@ -80,29 +105,26 @@ func Compute(flows []Flow, ctx Context, cfg Config, chainName string) map[int64]
 		}
 		return f
 	}
-	firstPay := map[int64]map[int64]uint64{}   // receiver → payer → first height
-	paidBack := map[int64]map[int64]bool{}     // receiver → earlier payers it paid
-	outTo := map[int64]map[int64]bool{}        // payer side: clusters paid out to
-	inHeights := map[int64][]uint64{}          // receiver → heights of inbound payments
-	outFlows := map[int64][]int{}              // cluster → indexes of its outbound flows
-	paidInTx := map[int64]map[string][]int64{} // receiver → txid → payers in it (for mints)
-	type receipt struct {
-		sender int64 // NoCluster with mint
-		mint   bool
-		txid   string
-		height uint64
+	firstPay := map[int64]map[int64]uint64{} // receiver → payer → first height
+	paidBack := map[int64]map[int64]bool{}   // receiver → earlier payers it paid
+	outTo := map[int64]map[int64]bool{}      // payer → clusters it paid
+	type mean struct{ sum, n float64 }
+	inHeight, cashHeight := map[int64]*mean{}, map[int64]*mean{} // mean heights of inflows and cash-outs
+	add := func(m map[int64]*mean, c int64, h uint64) {
+		if m[c] == nil {
+			m[c] = &mean{}
+		}
+		m[c].sum += float64(h)
+		m[c].n++
 	}
-	receipts := map[int64][]receipt{} // cluster → token receipts
-	for i := range flows {
-		f := &flows[i]
+	payment := func(f *Flow) bool {
+		return f.FromCluster != NoCluster && f.ToCluster != NoCluster && f.FromCluster != f.ToCluster
+	}
+	err := flows(func(f *Flow) error {
+		if !payment(f) {
+			return nil
+		}
 		a, b := f.FromCluster, f.ToCluster
-		if f.Token && b != NoCluster {
-			receipts[b] = append(receipts[b], receipt{a, f.Mint, f.TxID, f.Height})
-		}
-		if a == NoCluster || b == NoCluster || a == b {
-			continue
-		}
-		// b received a payment from a.
 		fb := get(b)
 		fb.Payments++
 		if f.Value <= smallLimit(cfg, f) {
@@ -124,19 +146,13 @@ func Compute(flows []Flow, ctx Context, cfg Config, chainName string) map[int64]
 				fb.PeriodTime[p] = f.Time
 			}
 		}
-		inHeights[b] = append(inHeights[b], f.Height)
-		if paidInTx[b] == nil {
-			paidInTx[b] = map[string][]int64{}
-		}
-		paidInTx[b][f.TxID] = append(paidInTx[b][f.TxID], a)
-		// a paid b.
+		add(inHeight, b, f.Height)
 		fa := get(a)
 		fa.OutflowValue[f.Asset] += f.Value
 		if outTo[a] == nil {
 			outTo[a] = map[int64]bool{}
 		}
 		outTo[a][b] = true
-		outFlows[a] = append(outFlows[a], i)
 		if h, ok := firstPay[a][b]; ok && h < f.Height {
 			fa.PaybackValue[f.Asset] += f.Value
 			if paidBack[a] == nil {
@@ -144,6 +160,10 @@ func Compute(flows []Flow, ctx Context, cfg Config, chainName string) map[int64]
 			}
 			paidBack[a][b] = true
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for c, f := range feats {
 		f.Payers = len(firstPay[c])
@@ -155,86 +175,118 @@ func Compute(flows []Flow, ctx Context, cfg Config, chainName string) map[int64]
 		if ctx.Sanctioned[c] {
 			f.Sanctioned = 1
 		}
-	}
-	ex := Exchanges(feats, cfg)
-	exchange := func(c int64) bool {
-		return ex[c] || ctx.ExchangeTag[c] || ctx.DepositLinks[c] >= cfg.Exchange.MinDepositLinks
-	}
-	for c, f := range feats {
-		// Cash-outs to exchanges, and how long the money stayed.
-		var cashHeights []uint64
-		for _, i := range outFlows[c] {
-			fl := &flows[i]
-			if exchange(fl.ToCluster) && !exchange(c) {
-				f.CashoutValue[fl.Asset] += fl.Value
-				cashHeights = append(cashHeights, fl.Height)
-			}
-			if ctx.Sanctioned[fl.ToCluster] && f.Sanctioned < 0.5 {
+		for other := range outTo[c] {
+			if ctx.Sanctioned[other] && f.Sanctioned < 0.5 {
 				f.Sanctioned = 0.5
 			}
-		}
-		if len(cashHeights) > 0 && len(inHeights[c]) > 0 {
-			f.HoldBlocks = int64(median(cashHeights)) - int64(median(inHeights[c]))
 		}
 		for p := range firstPay[c] {
 			if ctx.Sanctioned[p] && f.Sanctioned < 0.5 {
 				f.Sanctioned = 0.5
 			}
 		}
-		// Tokens back to payers: from the cluster itself, minted in the
-		// payment's own transaction, or from one issuer (a cluster, or mints)
-		// that sent tokens to many of the payers after they paid.
-		payers := firstPay[c]
-		if len(payers) == 0 {
-			continue
+	}
+	ex := Exchanges(feats, cfg)
+	exchange := func(c int64) bool {
+		return ex[c] || ctx.ExchangeTag[c] || ctx.DepositLinks[c] >= cfg.Exchange.MinDepositLinks
+	}
+	payees := map[int64][]int64{} // payer → the clusters it paid, for token receipts
+	for c, ps := range firstPay {
+		for p := range ps {
+			payees[p] = append(payees[p], c)
 		}
-		issued := map[int64]string{}
-		bySender := map[int64]map[int64]bool{} // sender (NoCluster for mints) → payers served
-		for p, first := range payers {
-			for _, r := range receipts[p] {
-				if r.height < first {
-					continue
-				}
-				switch {
-				case r.sender == c:
-					issued[p] = "sent by the cluster"
-				case r.mint && slices.Contains(paidInTx[c][r.txid], p):
-					issued[p] = "minted in the payment's transaction"
-				}
-				s := r.sender
-				if r.mint {
-					s = NoCluster
-				}
-				if bySender[s] == nil {
-					bySender[s] = map[int64]bool{}
-				}
-				bySender[s][p] = true
+	}
+	issued := map[int64]map[int64]string{}           // cluster → payer → how tokens came back
+	bySender := map[int64]map[int64]map[int64]bool{} // cluster → token sender (NoCluster: mints) → payers served
+	var txID string
+	var txPayments [][2]int64 // (payer, receiver) of the transaction being read
+	err = flows(func(f *Flow) error {
+		if f.TxID != txID {
+			txID, txPayments = f.TxID, txPayments[:0]
+		}
+		if payment(f) {
+			txPayments = append(txPayments, [2]int64{f.FromCluster, f.ToCluster})
+			if exchange(f.ToCluster) && !exchange(f.FromCluster) {
+				fa := feats[f.FromCluster]
+				fa.CashoutValue[f.Asset] += f.Value
+				add(cashHeight, f.FromCluster, f.Height)
 			}
 		}
-		need := max(cfg.IssuanceMinPayers, (len(payers)+1)/2)
-		senders := make([]int64, 0, len(bySender))
-		for s := range bySender {
+		p := f.ToCluster
+		if !f.Token || p == NoCluster {
+			return nil
+		}
+		for _, c := range payees[p] {
+			if firstPay[c][p] > f.Height {
+				continue
+			}
+			switch {
+			case f.FromCluster == c:
+				setIssued(issued, c, p, "sent by the cluster")
+			case f.Mint && slices.Contains(txPayments, [2]int64{p, c}):
+				setIssued(issued, c, p, "minted in the payment's transaction")
+			}
+			s := f.FromCluster
+			if f.Mint {
+				s = NoCluster
+			}
+			if s == c || (s != NoCluster && exchange(s)) {
+				continue
+			}
+			if bySender[c] == nil {
+				bySender[c] = map[int64]map[int64]bool{}
+			}
+			if bySender[c][s] == nil {
+				bySender[c][s] = map[int64]bool{}
+			}
+			bySender[c][s][p] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for c, f := range feats {
+		if in, out := inHeight[c], cashHeight[c]; in != nil && out != nil {
+			f.HoldBlocks = int64(out.sum/out.n - in.sum/in.n)
+		}
+		// One issuer — a cluster, or mints — that sent tokens to many of the
+		// payers after they paid counts for all of those payers.
+		need := max(cfg.IssuanceMinPayers, (len(firstPay[c])+1)/2)
+		senders := make([]int64, 0, len(bySender[c]))
+		for s := range bySender[c] {
 			senders = append(senders, s)
 		}
 		slices.Sort(senders)
 		for _, s := range senders {
-			if s == c || len(bySender[s]) < need || (s != NoCluster && exchange(s)) {
+			if len(bySender[c][s]) < need {
 				continue
 			}
 			how := "sent by one issuer"
 			if s == NoCluster {
 				how = "minted by the token"
 			}
-			for p := range bySender[s] {
-				if _, ok := issued[p]; !ok {
-					issued[p] = how
+			for p := range bySender[c][s] {
+				if _, ok := issued[c][p]; !ok {
+					setIssued(issued, c, p, how)
 				}
 			}
 		}
-		f.IssuedPayers = len(issued)
-		f.IssuedHow = mostCommon(issued)
+		f.IssuedPayers = len(issued[c])
+		f.IssuedHow = mostCommon(issued[c])
 	}
-	return feats
+	return feats, nil
+}
+
+// setIssued records how tokens came back to payer p of cluster c; the first
+// way found wins.
+func setIssued(issued map[int64]map[int64]string, c, p int64, how string) {
+	if issued[c] == nil {
+		issued[c] = map[int64]string{}
+	}
+	if _, ok := issued[c][p]; !ok {
+		issued[c][p] = how
+	}
 }
 
 // smallLimit is the small-ticket limit of a flow's asset.
@@ -243,12 +295,6 @@ func smallLimit(cfg Config, f *Flow) float64 {
 		return cfg.SmallTicket["token"]
 	}
 	return cfg.SmallTicket[f.Asset]
-}
-
-func median(v []uint64) uint64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 func mostCommon(m map[int64]string) string {

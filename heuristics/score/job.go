@@ -43,20 +43,56 @@ type Result struct {
 	Since       string  `json:"since"`
 }
 
+// clustersOf maps addresses to their clusters in ClickHouse: the addresses
+// %s selects (a subquery; its bound values first), each with its cluster —
+// the latest cluster run's, or the address's own id when it was never merged
+// (bound after the subquery's: chain, chain). Addresses the cluster job has
+// not seen are missing.
+const clustersOf = `SELECT address, if(merged = 1, cluster_id, id) AS cluster FROM (
+    SELECT address, id FROM address_ids FINAL WHERE address IN (%s) AND chain = ?
+) AS i ANY LEFT JOIN (
+    SELECT address_id AS id, cluster_id, toUInt8(1) AS merged FROM address_clusters FINAL WHERE chain = ?
+) AS c USING id`
+
 // Queries of a run (all bound).
-const (
-	AddressIDsQuery      = "SELECT address, id FROM address_ids FINAL WHERE chain = ?"
-	AddressClustersQuery = "SELECT address_id, cluster_id FROM address_clusters FINAL WHERE chain = ?"
-	LatestTimeQuery      = "SELECT toUInt32(max(time)) FROM transfers WHERE chain = ?"
-	FlowsQuery           = `SELECT height, time, txid, from_address, to_address, asset, value, kind
-FROM transfers FINAL WHERE chain = ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
-    AND txid NOT IN (SELECT txid FROM coinjoins FINAL WHERE chain = ?)
+var (
+	LatestTimeQuery = "SELECT toUInt32(max(time)) FROM transfers WHERE chain = ?"
+	// FlowsQuery streams the window's flows with the clusters of both sides,
+	// mapped by the server so the scorer holds no address map (bound: chain,
+	// since, chain, then chain ×3 per side). known = 0 marks a side the
+	// cluster job has not seen.
+	FlowsQuery = `SELECT height, time, txid, from_address, to_address, asset, value, kind, from_known, from_cluster, to_known, to_cluster FROM (
+    SELECT height, time, txid, idx, from_address, to_address, asset, value, kind, from_known, from_cluster FROM (
+        SELECT height, time, txid, idx, from_address, to_address, asset, value, kind FROM transfers FINAL
+        WHERE chain = ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
+            AND txid NOT IN (SELECT txid FROM coinjoins FINAL WHERE chain = ?)
+    ) AS t ANY LEFT JOIN (
+        SELECT address AS from_address, toUInt8(1) AS from_known, cluster AS from_cluster
+        FROM (` + fmt.Sprintf(clustersOf, "SELECT from_address FROM transfers WHERE chain = ?") + `)
+    ) AS f USING from_address
+) AS tf ANY LEFT JOIN (
+    SELECT address AS to_address, toUInt8(1) AS to_known, cluster AS to_cluster
+    FROM (` + fmt.Sprintf(clustersOf, "SELECT to_address FROM transfers WHERE chain = ?") + `)
+) AS tt USING to_address
 ORDER BY height, txid, idx`
-	ExchangeTagsQuery = "SELECT DISTINCT address FROM tags FINAL WHERE chain = ? AND category = 'exchange'"
-	SanctionedQuery   = "SELECT DISTINCT address FROM sanctions FINAL WHERE chain = ?"
-	CompanyAddrsQuery = "SELECT address, company_id FROM company_addresses FINAL WHERE chain = ? ORDER BY company_id"
-	DepositLinksQuery = `SELECT a, uniqExact(b) FROM cluster_evidence FINAL
-WHERE chain = ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ? GROUP BY a`
+	// Clusters of tagged exchanges, sanctioned addresses, hot wallets with
+	// deposit addresses, and registry companies' addresses (bound: chain,
+	// then chain, chain).
+	ExchangeTagsQuery = fmt.Sprintf(clustersOf, "SELECT address FROM tags FINAL WHERE chain = ? AND category = 'exchange'")
+	SanctionedQuery   = fmt.Sprintf(clustersOf, "SELECT address FROM sanctions FINAL WHERE chain = ?")
+	CompanyAddrsQuery = `SELECT address, company_id, cluster FROM (
+    SELECT address, company_id FROM company_addresses FINAL WHERE chain = ?
+) AS r ALL INNER JOIN (` + fmt.Sprintf(clustersOf, "SELECT address FROM company_addresses FINAL WHERE chain = ?") + `) AS c USING address
+ORDER BY company_id, address`
+	// DepositLinksQuery counts the deposit addresses linked to each hot
+	// wallet, by the hot wallet's cluster (bound: chain, role pattern, then
+	// chain, role pattern, chain, chain).
+	DepositLinksQuery = `SELECT cluster, toUInt64(sum(n)) FROM (
+    SELECT a AS address, uniqExact(b) AS n FROM cluster_evidence FINAL
+    WHERE chain = ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ? GROUP BY a
+) AS d ALL INNER JOIN (` + fmt.Sprintf(clustersOf, `SELECT a FROM cluster_evidence FINAL
+    WHERE chain = ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ?`) + `) AS c USING address
+GROUP BY cluster`
 )
 
 const depositRole = `%"role":"deposit"%`
@@ -103,10 +139,6 @@ func Run(ctx context.Context, st *store.Store, opts Options) ([]Result, error) {
 
 func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName string, runID uint64) (Result, error) {
 	res := Result{Chain: chainName, RunID: runID}
-	clusterOf, err := loadClusters(ctx, st, chainName)
-	if err != nil {
-		return res, err
-	}
 	window, err := ParseWindow(opts.Config.Window)
 	if err != nil {
 		return res, err
@@ -120,41 +152,52 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 		since = latest - uint32(window/time.Second)
 	}
 	res.Since = time.Unix(int64(since), 0).UTC().Format(time.RFC3339)
-	cl := func(addr string) int64 {
-		if c, ok := clusterOf[addr]; ok {
-			return c
-		}
-		return NoCluster
+	pass := 0
+	flows := func(yield func(*Flow) error) error {
+		pass++
+		yielded, attempts := 0, 0
+		args := []any{chainName, since, chainName, chainName, chainName, chainName, chainName, chainName, chainName}
+		return st.Query(ctx, "read flows", FlowsQuery, args, func() { attempts++ },
+			func(r driver.Rows) error {
+				if attempts > 1 && yielded > 0 {
+					// A retried query would give the flows read so far a second time.
+					return fmt.Errorf("the connection was lost while reading flows: %w; run the score again", store.ErrShortWrite)
+				}
+				var f Flow
+				var kind string
+				var fromKnown, toKnown uint8
+				var fromCluster, toCluster uint32
+				if err := r.Scan(&f.Height, &f.Time, &f.TxID, &f.From, &f.To, &f.Asset, &f.Value, &kind,
+					&fromKnown, &fromCluster, &toKnown, &toCluster); err != nil {
+					return err
+				}
+				f.Token = kind == string(chain.KindERC20)
+				f.Mint = f.Token && f.From == ZeroAddress
+				f.FromCluster, f.ToCluster = NoCluster, NoCluster
+				if fromKnown == 1 && f.From != "" && !f.Mint {
+					f.FromCluster = int64(fromCluster)
+				}
+				if toKnown == 1 {
+					f.ToCluster = int64(toCluster)
+				}
+				if pass == 1 {
+					res.Flows++
+					if (f.From != "" && !f.Mint && f.FromCluster == NoCluster) || f.ToCluster == NoCluster {
+						res.Unclustered++
+					}
+				}
+				yielded++
+				return yield(&f)
+			})
 	}
-	var flows []Flow
-	err = st.Query(ctx, "read flows", FlowsQuery, []any{chainName, since, chainName}, func() { flows = flows[:0]; res.Unclustered = 0 },
-		func(r driver.Rows) error {
-			var f Flow
-			var kind string
-			if err := r.Scan(&f.Height, &f.Time, &f.TxID, &f.From, &f.To, &f.Asset, &f.Value, &kind); err != nil {
-				return err
-			}
-			f.Token = kind == string(chain.KindERC20)
-			f.Mint = f.Token && f.From == ZeroAddress
-			f.FromCluster, f.ToCluster = cl(f.From), cl(f.To)
-			if f.From == "" || f.Mint {
-				f.FromCluster = NoCluster
-			}
-			if (f.From != "" && !f.Mint && f.FromCluster == NoCluster) || f.ToCluster == NoCluster {
-				res.Unclustered++
-			}
-			flows = append(flows, f)
-			return nil
-		})
+	cctx, err := loadContext(ctx, st, chainName)
 	if err != nil {
 		return res, err
 	}
-	res.Flows = len(flows)
-	cctx, err := loadContext(ctx, st, chainName, cl)
+	feats, err := Compute(flows, cctx, opts.Config, chainName)
 	if err != nil {
 		return res, err
 	}
-	feats := Compute(flows, cctx, opts.Config, chainName)
 	scores, alerts := EvaluateAll(feats, opts.Config, chainName)
 	kinds := map[int64]string{}
 	for _, s := range scores {
@@ -185,91 +228,51 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 	return res, nil
 }
 
-// loadClusters maps every clustered address of the chain to its cluster id.
-func loadClusters(ctx context.Context, st *store.Store, chainName string) (map[string]int64, error) {
-	ids := map[string]uint32{}
-	err := st.Query(ctx, "read address ids", AddressIDsQuery, []any{chainName}, func() { clear(ids) },
-		func(r driver.Rows) error {
+// loadContext reads tags, sanctions, company addresses and deposit links,
+// by cluster.
+func loadContext(ctx context.Context, st *store.Store, chainName string) (Context, error) {
+	c := Context{ExchangeTag: map[int64]bool{}, DepositLinks: map[int64]int{}, Sanctioned: map[int64]bool{}, Company: map[int64]string{}}
+	clusters := func(name, q string, into map[int64]bool) error {
+		return st.Query(ctx, name, q, []any{chainName, chainName, chainName}, nil, func(r driver.Rows) error {
 			var a string
 			var id uint32
 			if err := r.Scan(&a, &id); err != nil {
 				return err
 			}
-			ids[a] = id
+			into[int64(id)] = true
 			return nil
 		})
-	if err != nil {
-		return nil, err
 	}
-	clusterOfID := make(map[uint32]uint32, len(ids))
-	err = st.Query(ctx, "read address clusters", AddressClustersQuery, []any{chainName}, func() { clear(clusterOfID) },
+	if err := clusters("read exchange tags", ExchangeTagsQuery, c.ExchangeTag); err != nil {
+		return c, err
+	}
+	if err := clusters("read sanctioned addresses", SanctionedQuery, c.Sanctioned); err != nil {
+		return c, err
+	}
+	err := st.Query(ctx, "read company addresses", CompanyAddrsQuery, []any{chainName, chainName, chainName, chainName}, nil,
 		func(r driver.Rows) error {
-			var id, c uint32
-			if err := r.Scan(&id, &c); err != nil {
+			var a, company string
+			var id uint32
+			if err := r.Scan(&a, &company, &id); err != nil {
 				return err
 			}
-			clusterOfID[id] = c
+			if c.Company[int64(id)] == "" {
+				c.Company[int64(id)] = company
+			}
 			return nil
 		})
 	if err != nil {
-		return nil, err
+		return c, err
 	}
-	out := make(map[string]int64, len(ids))
-	for a, id := range ids {
-		c, ok := clusterOfID[id]
-		if !ok {
-			c = id // an address alone in its cluster
-		}
-		out[a] = int64(c)
-	}
-	return out, nil
-}
-
-// loadContext reads tags, sanctions, company addresses and deposit links,
-// by cluster.
-func loadContext(ctx context.Context, st *store.Store, chainName string, cl func(string) int64) (Context, error) {
-	c := Context{ExchangeTag: map[int64]bool{}, DepositLinks: map[int64]int{}, Sanctioned: map[int64]bool{}, Company: map[int64]string{}}
-	addrs := func(name, q string, into map[int64]bool) error {
-		return st.Query(ctx, name, q, []any{chainName}, nil, func(r driver.Rows) error {
-			var a string
-			if err := r.Scan(&a); err != nil {
+	err = st.Query(ctx, "read deposit links", DepositLinksQuery, []any{chainName, depositRole, chainName, depositRole, chainName, chainName}, nil,
+		func(r driver.Rows) error {
+			var id uint32
+			var n uint64
+			if err := r.Scan(&id, &n); err != nil {
 				return err
 			}
-			if id := cl(a); id != NoCluster {
-				into[id] = true
-			}
+			c.DepositLinks[int64(id)] += int(n)
 			return nil
 		})
-	}
-	if err := addrs("read exchange tags", ExchangeTagsQuery, c.ExchangeTag); err != nil {
-		return c, err
-	}
-	if err := addrs("read sanctioned addresses", SanctionedQuery, c.Sanctioned); err != nil {
-		return c, err
-	}
-	err := st.Query(ctx, "read company addresses", CompanyAddrsQuery, []any{chainName}, nil, func(r driver.Rows) error {
-		var a, company string
-		if err := r.Scan(&a, &company); err != nil {
-			return err
-		}
-		if id := cl(a); id != NoCluster && c.Company[id] == "" {
-			c.Company[id] = company
-		}
-		return nil
-	})
-	if err != nil {
-		return c, err
-	}
-	err = st.Query(ctx, "read deposit links", DepositLinksQuery, []any{chainName, depositRole}, nil, func(r driver.Rows) error {
-		var hot string
-		var n uint64
-		if err := r.Scan(&hot, &n); err != nil {
-			return err
-		}
-		if id := cl(hot); id != NoCluster {
-			c.DepositLinks[id] += int(n)
-		}
-		return nil
-	})
 	return c, err
 }

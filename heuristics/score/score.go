@@ -153,7 +153,7 @@ func Evaluate(f *Features, cfg Config, chainName string, exchange bool) (Score, 
 			hold = ref / float64(f.HoldBlocks)
 		}
 		c.Cashout = cash * hold
-		reasons = append(reasons, fmt.Sprintf("%.0f%% of the outflow went to exchanges, %d blocks after the money came in (median)", 100*cash, max(f.HoldBlocks, 0)))
+		reasons = append(reasons, fmt.Sprintf("%.0f%% of the outflow went to exchanges, %d blocks after the money came in (on average)", 100*cash, max(f.HoldBlocks, 0)))
 	}
 	c.Sanction = f.Sanctioned
 	switch {
