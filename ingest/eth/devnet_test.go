@@ -47,12 +47,18 @@ func must[T any](v T, err error) func(testing.TB) T {
 // the checkpoint) to to (-1: the tip).
 func ingestRange(t testing.TB, st *store.Store, url string, from, to int64, opts ethereum.Options) *eth.Sink {
 	t.Helper()
+	return ingestWith(t, st, url, pipeline.Options{From: from, To: to, Workers: 3}, opts)
+}
+
+// ingestWith runs the pipeline with options o over the node at url into st.
+func ingestWith(t testing.TB, st *store.Store, url string, o pipeline.Options, opts ethereum.Options) *eth.Sink {
+	t.Helper()
 	ctx := testContext(t)
 	opts.Logger = quiet()
 	node := must(ethereum.Dial(ctx, url, opts))(t)
 	t.Cleanup(node.Close)
 	sink := eth.NewSink(st, node, eth.Config{Logger: quiet()})
-	o := pipeline.Options{From: from, To: to, Workers: 3, Logger: quiet()}
+	o.Logger = quiet()
 	if err := pipeline.Run[eth.Block](ctx, eth.Source{Client: node}, sink, o); err != nil {
 		t.Fatalf("ingest: %v", err)
 	}
