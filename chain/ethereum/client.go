@@ -118,6 +118,10 @@ func Dial(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	tlsConf, err := tlsConfig(opts)
+	if err != nil {
+		return nil, err
+	}
 	addr := u.Host
 	if u.Port() == "" {
 		addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
@@ -129,10 +133,6 @@ func Dial(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 	}
 	conn.Close()
 
-	tlsConf, err := tlsConfig(opts)
-	if err != nil {
-		return nil, err
-	}
 	c := &Client{rpc: newTransport(u, opts, tlsConf), host: u.Host, log: opts.Logger}
 	c.traces.Store(opts.Traces)
 	cl := newCall("eth_chainId")

@@ -42,6 +42,10 @@ func run(ctx context.Context, args []string) int {
 	if err == nil {
 		return 0
 	}
+	if name, ok := strings.CutPrefix(err.Error(), "No help topic for '"); ok {
+		// urfave/cli's words for an unknown subcommand, such as a chain.
+		err = usagef("unknown command or chain %q: the chains are btc and eth; see `chainsleuth --help`", strings.TrimSuffix(name, "'"))
+	}
 	fmt.Fprintln(os.Stderr, "chainsleuth:", err)
 	var ue usageError
 	if errors.As(err, &ue) || isFlagError(err) {
