@@ -38,7 +38,10 @@ func main() {
 
 func run(ctx context.Context, args []string) int {
 	app := newApp()
-	err := app.RunContext(ctx, args)
+	err := loadFileSettings()
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if err == nil {
 		return 0
 	}

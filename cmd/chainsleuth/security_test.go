@@ -39,6 +39,8 @@ func TestPasswordsNeverReachLogsOrErrors(t *testing.T) {
 	tags := writeFile(t, filepath.Join(t.TempDir(), "tags.csv"), "chain,address,label,category,source\n"+
 		"eth,0x29fC9B71492ec63696Cf9cd56e9832A42B0dCED0,Test,exchange,test\neth,0x12,Bad,exchange,test\n")
 	secrets := []string{chPass, rpcPass, apiKey, wrongCH}
+	dsnFile := writeFile(t, filepath.Join(t.TempDir(), "clickhouse.url"), dsn+"\n")
+	rpcFile := writeFile(t, filepath.Join(t.TempDir(), "eth.url"), rpc+"\n")
 
 	for _, tc := range []struct {
 		name     string
@@ -54,6 +56,9 @@ func TestPasswordsNeverReachLogsOrErrors(t *testing.T) {
 		{"verify", []string{"CHAINSLEUTH_CLICKHOUSE=" + dsn, "CHAINSLEUTH_ETH_RPC=" + rpc}, []string{"verify", "eth"}, 0},
 		{"stats", []string{"CHAINSLEUTH_CLICKHOUSE=" + dsn}, []string{"stats", "eth", "--format", "json"}, 0},
 		{"cluster", []string{"CHAINSLEUTH_CLICKHOUSE=" + dsn}, []string{"cluster", "--chain", "eth"}, 0},
+		{"addresses read from _FILE variables", []string{"CHAINSLEUTH_CLICKHOUSE=", "CHAINSLEUTH_CLICKHOUSE_FILE=" + dsnFile, "CHAINSLEUTH_ETH_RPC=", "CHAINSLEUTH_ETH_RPC_FILE=" + rpcFile}, []string{"verify", "eth"}, 0},
+		{"a variable and its _FILE both set", []string{"CHAINSLEUTH_CLICKHOUSE=" + dsn, "CHAINSLEUTH_CLICKHOUSE_FILE=" + dsnFile}, []string{"stats", "eth"}, 2},
+		{"a _FILE that is not there", []string{"CHAINSLEUTH_CLICKHOUSE=", "CHAINSLEUTH_CLICKHOUSE_FILE=" + dsnFile + ".missing"}, []string{"stats", "eth"}, 1},
 		{"ingest with a wrong ClickHouse password", []string{"CHAINSLEUTH_CLICKHOUSE=" + wrongDSN, "CHAINSLEUTH_ETH_RPC=" + rpc}, []string{"ingest", "eth", "--confirmations", "0"}, 1},
 		{"import with a wrong ClickHouse password", []string{"CHAINSLEUTH_CLICKHOUSE=" + wrongDSN}, []string{"import", "tags", tags}, 1},
 		{"verify with a wrong ClickHouse password", []string{"CHAINSLEUTH_CLICKHOUSE=" + wrongDSN, "CHAINSLEUTH_ETH_RPC=" + rpc}, []string{"verify", "eth"}, 1},
