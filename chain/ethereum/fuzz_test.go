@@ -3,111 +3,18 @@ package ethereum
 import (
 	"encoding/json"
 	"math/big"
-	"path"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/chainsleuth/chainsleuth/internal/realdata"
 )
 
-// ethereum-etl's recorded answers (relative to the real-data directory) that
-// seed the fuzz targets: small real mainnet blocks, receipts and traces.
-const etlResources = "ethereum-etl/tests/resources/"
-
-var (
-	seedBlocks = []string{
-		"test_export_blocks_job/block_without_transactions/web3_response.eth_getBlockByNumber_0x0_true.json",
-		"test_export_blocks_job/blocks_with_transactions/web3_response.eth_getBlockByNumber_0xb872_true.json",
-		"test_export_blocks_job/block_with_logs/web3_response.eth_getBlockByNumber_0x76250_true.json",
-		"test_stream/blocks_1755634_1755635/web3_response.eth_getBlockByNumber_0x1ac9f3_true.json",
-	}
-	seedReceipts = []string{
-		"test_export_receipts_job/receipts_with_logs/web3_response.eth_getTransactionReceipt_0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8.json",
-		"test_export_receipts_job/receipts_with_logs/web3_response.eth_getTransactionReceipt_0x05287a561f218418892ab053adfb3d919860988b19458c570c5c30f51c146f02.json",
-		"test_export_receipts_job/receipts_with_logs/web3_response.eth_getTransactionReceipt_0x463d53f0ad57677a3b430a007c1c31d15d62c37fab5eee598551697c297c235c.json",
-		"test_export_receipts_job/receipts_with_logs/web3_response.eth_getTransactionReceipt_0xcea6f89720cc1d2f46cc7a935463ae0b99dd5fad9c91bb7357de5421511cee49.json",
-		"test_stream/blocks_1755634_1755635/web3_response.eth_getTransactionReceipt_0x2e3dcd051a91d3a694f6b8de2ac4b5fe7acdba55f58bcf8471ff00d4a430074d.json",
-		"test_stream/blocks_1755634_1755635/web3_response.eth_getTransactionReceipt_0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb.json",
-	}
-	seedCallTraces = []string{
-		"test_extract_geth_traces_job/block_with_subtraces/web3_response.debug_traceBlockByNumber_0xf4240_tracer_calltracer.json",
-		"test_extract_geth_traces_job/block_with_create/web3_response.debug_traceBlockByNumber_0xf44f2_tracer_calltracer.json",
-		"test_extract_geth_traces_job/block_with_error/web3_response.debug_traceBlockByNumber_0xf45bf_tracer_calltracer.json",
-		"test_extract_geth_traces_job/block_with_suicide/web3_response.debug_traceBlockByNumber_0xf7105_tracer_calltracer.json",
-	}
-	seedParityTraces = []string{
-		"test_export_traces_job/block_with_subtraces/web3_response.trace_block_0xf4240.json",
-		"test_export_traces_job/block_with_create/web3_response.trace_block_0xf44f2.json",
-		"test_export_traces_job/block_with_error/web3_response.trace_block_0xf45bf.json",
-		"test_export_traces_job/block_with_suicide/web3_response.trace_block_0xf7105.json",
-		"test_stream/blocks_2112234_2112234/web3_response.trace_block_0x203aea.json",
-	}
-	seedCalls = []string{
-		"test_export_tokens_job/token_with_invalid_data/web3_response.eth_call_data_0x06fdde03_to_0xf763be8b3263c268e9789abfb3934564a7b80054_latest.json",
-		"test_export_tokens_job/token_with_alternative_return_type/web3_response.eth_call_data_0x95d89b41_to_0x86fa049857e0209aa7d9e616f7eb3b3b78ecfdb0_latest.json",
-		"test_stream/blocks_2112234_2112234/web3_response.eth_call_data_0x06fdde03_to_0xdbdacfc9eb9d42559ac1efbdb40460c728139e6a_latest.json",
-		"test_stream/blocks_2112234_2112234/web3_response.eth_call_data_0x313ce567_to_0xdbdacfc9eb9d42559ac1efbdb40460c728139e6a_latest.json",
-	}
-)
-
-// recorded returns the "result" of each recorded answer that can be read
-// (none without the real data: the targets then start from their small
-// hand-made seeds).
-func recorded(files []string) []json.RawMessage {
-	dir, err := realdata.Find()
-	if err != nil {
-		return nil
-	}
-	var out []json.RawMessage
-	for _, f := range files {
-		data, err := realdata.ReadFile(dir, path.Join(etlResources, f))
-		if err != nil {
-			continue
-		}
-		var env struct {
-			Result json.RawMessage `json:"result"`
-		}
-		if json.Unmarshal(data, &env) == nil && len(env.Result) > 0 {
-			out = append(out, env.Result)
-		}
-	}
-	return out
-}
-
-// seedPairs are the recorded blocks, each with the array of its recorded
-// receipts (empty when none were recorded).
-func seedPairs() [][2]json.RawMessage {
-	receipts := map[string][]json.RawMessage{} // by block hash
-	for _, r := range recorded(seedReceipts) {
-		var head struct {
-			BlockHash string `json:"blockHash"`
-		}
-		if json.Unmarshal(r, &head) == nil {
-			receipts[head.BlockHash] = append(receipts[head.BlockHash], r)
-		}
-	}
-	var out [][2]json.RawMessage
-	for _, b := range recorded(seedBlocks) {
-		var head struct {
-			Hash string `json:"hash"`
-		}
-		_ = json.Unmarshal(b, &head)
-		rs := receipts[head.Hash]
-		if rs == nil {
-			rs = []json.RawMessage{}
-		}
-		arr, _ := json.Marshal(rs)
-		out = append(out, [2]json.RawMessage{b, arr})
-	}
-	return out
-}
-
 // FuzzDecodeBlockAndReceipts: whatever a node answers for a block and its
 // receipts, decoding returns an error or a block the ingest can use: one
 // receipt per transaction, logs and token transfers of the block's own
 // transactions, contracts with creators, and no panic on the way.
 func FuzzDecodeBlockAndReceipts(f *testing.F) {
-	for _, pair := range seedPairs() {
+	for _, pair := range realdata.ETLBlocksWithReceipts() {
 		f.Add([]byte(pair[0]), []byte(pair[1]))
 	}
 	f.Add([]byte(`{"number":"0x1","hash":"0x01","transactions":[{"hash":"0xaa","transactionIndex":"0x0","value":"0x10"}]}`),
@@ -203,7 +110,7 @@ func checkTraces(t *testing.T, traces []Trace) {
 // FuzzDecodeCallTraces: geth's callTracer answers decode or fail, never
 // panic, and the flat traces are consistent.
 func FuzzDecodeCallTraces(f *testing.F) {
-	for _, r := range recorded(seedCallTraces) {
+	for _, r := range realdata.ETLResults(realdata.ETLSeedCallTraces) {
 		f.Add([]byte(r))
 	}
 	f.Add([]byte(`[{"txHash":"0xaa","result":{"type":"CALL","from":"0x01","to":"0x02","value":"0x1","error":"execution reverted","calls":[{"type":"CREATE2","from":"0x02","to":"0x03","value":"0x1"},{"type":"SELFDESTRUCT"}]}}]`))
@@ -219,7 +126,7 @@ func FuzzDecodeCallTraces(f *testing.F) {
 // FuzzDecodeParityTraces: trace_block answers decode or fail, never panic,
 // and the traces are consistent.
 func FuzzDecodeParityTraces(f *testing.F) {
-	for _, r := range recorded(seedParityTraces) {
+	for _, r := range realdata.ETLResults(realdata.ETLSeedParityTraces) {
 		f.Add([]byte(r))
 	}
 	f.Add([]byte(`[{"action":{"author":"0x01","value":"0x1","rewardType":"block"},"type":"reward","transactionPosition":null,"traceAddress":[]}]`))
@@ -260,7 +167,7 @@ func FuzzDecodeTokenTransferLog(f *testing.F) {
 // and totalSupply() return, decoding gives valid UTF-8 text, decimals in
 // 0..255 or -1, and no panic.
 func FuzzDecodeTokenMetadata(f *testing.F) {
-	for _, r := range recorded(seedCalls) {
+	for _, r := range realdata.ETLResults(realdata.ETLSeedCalls) {
 		var s string
 		if json.Unmarshal(r, &s) == nil {
 			if b, err := decodeHex(s); err == nil {
@@ -287,13 +194,13 @@ func FuzzDecodeTokenMetadata(f *testing.F) {
 // blocks (so the fuzzer starts from answers that decode all the way).
 func TestFuzzSeedsAreTheRecordedAnswers(t *testing.T) {
 	realdata.Dir(t)
-	for _, files := range [][]string{seedBlocks, seedReceipts, seedCallTraces, seedParityTraces, seedCalls} {
-		if got := recorded(files); len(got) != len(files) {
+	for _, files := range [][]string{realdata.ETLSeedBlocks, realdata.ETLSeedReceipts, realdata.ETLSeedCallTraces, realdata.ETLSeedParityTraces, realdata.ETLSeedCalls} {
+		if got := realdata.ETLResults(files); len(got) != len(files) {
 			t.Errorf("%d of %d recorded answers read (%s …)", len(got), len(files), files[0])
 		}
 	}
 	joined := 0
-	for _, pair := range seedPairs() {
+	for _, pair := range realdata.ETLBlocksWithReceipts() {
 		b, err := DecodeBlock(pair[0])
 		if err != nil {
 			t.Fatal(err)
@@ -306,7 +213,7 @@ func TestFuzzSeedsAreTheRecordedAnswers(t *testing.T) {
 		}
 		joined += len(b.Txs)
 	}
-	if joined != len(seedReceipts) {
-		t.Errorf("%d transactions in the seed blocks got their receipts; %d receipts recorded", joined, len(seedReceipts))
+	if joined != len(realdata.ETLSeedReceipts) {
+		t.Errorf("%d transactions in the seed blocks got their receipts; %d receipts recorded", joined, len(realdata.ETLSeedReceipts))
 	}
 }
