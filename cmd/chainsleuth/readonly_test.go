@@ -73,3 +73,32 @@ func TestInvestigatorCommandsRunOnAReadOnlyUser(t *testing.T) {
 		}
 	}
 }
+
+// A user whose profile has readonly=1 may not even change session settings;
+// the read commands still work for it (the store sends none), and the write
+// commands fail saying the user may only read.
+func TestReadCommandsWorkForAReadonlyOneUser(t *testing.T) {
+	ch := testenv.StartPrivateClickHouse(t) // a fresh copy of scripts/clickhouse/users.xml, with its reader user
+	chain := filledDevnet(t, 3, 4)
+	env := []string{"CHAINSLEUTH_CLICKHOUSE=" + ch.DSN, "CHAINSLEUTH_ETH_RPC=" + chain.URL()}
+	if out, stderr, code := runCLI(t, env, "ingest", "eth", "--confirmations", "0", "--progress", "log"); code != 0 {
+		t.Fatalf("ingest: exit %d\n%s%s", code, out, stderr)
+	}
+	u, err := url.Parse(ch.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword("reader", "reader")
+	ro := []string{"CHAINSLEUTH_CLICKHOUSE=" + u.String(), "CHAINSLEUTH_ETH_RPC=" + chain.URL()}
+	for _, args := range [][]string{{"stats", "eth"}, {"verify", "eth"}, {"top"}, {"alerts"}} {
+		if out, stderr, code := runCLI(t, ro, args...); code != 0 {
+			t.Errorf("%s as a readonly=1 user: exit %d\n%s%s", strings.Join(args, " "), code, out, stderr)
+		}
+	}
+	tags := writeFile(t, filepath.Join(t.TempDir(), "tags.csv"), "chain,address,label\neth,0x29fC9B71492ec63696Cf9cd56e9832A42B0dCED0,x\n")
+	for _, args := range [][]string{{"import", "tags", tags}, {"ingest", "eth", "--confirmations", "0"}} {
+		if out, stderr, code := runCLI(t, ro, args...); code != 1 || !strings.Contains(lastLine(stderr), `ClickHouse user "reader" may only read`) {
+			t.Errorf("%s as a readonly=1 user: exit %d, want 1 saying the user may only read\n%s%s", strings.Join(args, " "), code, out, stderr)
+		}
+	}
+}

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
 )
 
@@ -36,8 +39,40 @@ func (e *readOnlyError) Unwrap() []error { return []error{ErrReadOnly, e.err} }
 // the user; other errors pass unchanged.
 func (s *Store) explain(err error) error {
 	var ex *proto.Exception
-	if errors.As(err, &ex) && (ex.Code == codeReadonly || ex.Code == codeAccessDenied) {
+	if errors.As(err, &ex) && (ex.Code == codeReadonly || ex.Code == codeAccessDenied) && !settingsRefused(err) {
 		return &readOnlyError{user: s.dsn.User, err: err}
 	}
 	return err
+}
+
+// firstQuestion is the trivial query Open asks first.
+const firstQuestion = "SELECT toUInt8(1)"
+
+func init() { Register(Statement{Name: "store.first_question", SQL: firstQuestion}) }
+
+// withoutRefusedSettings asks the server one trivial question; when the
+// user's profile has readonly=1, which refuses the session settings every
+// query carries (code 164 "Cannot modify … setting in readonly mode"), it
+// returns a connection that sends none, so the read commands work for such a
+// user too (readonly=2 allows settings; writes fail either way).
+func (s *Store) withoutRefusedSettings(ctx context.Context, conn driver.Conn) (driver.Conn, error) {
+	var one uint8
+	err := s.retry(ctx, "ask ClickHouse a first question", func() error { return conn.QueryRow(ctx, firstQuestion).Scan(&one) })
+	if err == nil || !settingsRefused(err) {
+		if err != nil {
+			conn.Close()
+		}
+		return conn, err
+	}
+	conn.Close()
+	s.log.Debug("the ClickHouse user may not change settings (readonly=1): sending none", "user", s.dsn.User)
+	s.noSettings = true
+	return s.dial(ctx, s.dsn.Database)
+}
+
+// settingsRefused says whether err is the server refusing a session setting
+// to a readonly=1 user.
+func settingsRefused(err error) bool {
+	var ex *proto.Exception
+	return errors.As(err, &ex) && ex.Code == codeReadonly && strings.Contains(ex.Message, "setting")
 }

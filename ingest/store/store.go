@@ -45,6 +45,9 @@ type Store struct {
 	version Version
 	opts    Options
 	log     *slog.Logger
+	// noSettings: the user's profile has readonly=1, which refuses every
+	// session setting, so none is sent (see settingsRefused).
+	noSettings bool
 }
 
 // Open connects to the server named by dsn, creating the database when
@@ -95,6 +98,9 @@ func Open(ctx context.Context, rawDSN string, opts Options) (*Store, error) {
 		}
 		return nil, err
 	}
+	if s.conn, err = s.withoutRefusedSettings(ctx, s.conn); err != nil {
+		return nil, err
+	}
 	sv, err := s.conn.ServerVersion()
 	if err != nil {
 		s.conn.Close()
@@ -129,7 +135,10 @@ func (s *Store) dial(ctx context.Context, database string) (driver.Conn, error) 
 		ClientInfo:   ch.ClientInfo{Products: []struct{ Name, Version string }{{Name: "chainsleuth", Version: "0"}}},
 		Settings:     ch.Settings{"max_query_size": 4 << 20},
 	}
-	if s.opts.Cluster != "" {
+	if s.noSettings {
+		o.Settings = nil
+	}
+	if s.opts.Cluster != "" && !s.noSettings {
 		o.Settings["insert_distributed_sync"] = 1
 	}
 	if s.dsn.Secure {
