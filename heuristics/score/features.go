@@ -2,7 +2,6 @@ package score
 
 import (
 	"slices"
-	"sort"
 	"time"
 )
 
@@ -99,15 +98,15 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 		f := feats[c]
 		if f == nil {
 			f = &Features{Cluster: c, InflowValue: map[string]float64{}, OutflowValue: map[string]float64{},
-				NewPayers: map[uint64]int{}, PeriodTime: map[uint64]time.Time{}, PaybackValue: map[string]float64{},
-				CashoutValue: map[string]float64{}, HoldBlocks: -1}
+				NewPayers: map[uint64]int{}, PeriodTime: map[uint64]time.Time{}, HoldBlocks: -1}
 			feats[c] = f
 		}
 		return f
 	}
-	firstPay := map[int64]map[int64]uint64{} // receiver → payer → first height
-	paidBack := map[int64]map[int64]bool{}   // receiver → earlier payers it paid
-	outTo := map[int64]map[int64]bool{}      // payer → clusters it paid
+	// State per pair of clusters, in flat maps with 8-byte keys: this is
+	// what grows with the data (one entry per distinct payer → receiver).
+	firstPay := map[pairKey]uint32{}   // (receiver, payer) → height of the first payment
+	paidBack := map[pairKey]struct{}{} // (receiver of the payback, payer of it) where the receiver paid first
 	type mean struct{ sum, n float64 }
 	inHeight, cashHeight := map[int64]*mean{}, map[int64]*mean{} // mean heights of inflows and cash-outs
 	add := func(m map[int64]*mean, c int64, h uint64) {
@@ -125,7 +124,7 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 			return nil
 		}
 		a, b := f.FromCluster, f.ToCluster
-		fb := get(b)
+		fb, fa := get(b), get(a)
 		fb.Payments++
 		if f.Value <= smallLimit(cfg, f) {
 			fb.SmallPayments++
@@ -135,30 +134,33 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 			fb.FirstHeight = f.Height
 		}
 		fb.LastHeight = max(fb.LastHeight, f.Height)
-		if firstPay[b] == nil {
-			firstPay[b] = map[int64]uint64{}
-		}
-		if _, seen := firstPay[b][a]; !seen {
-			firstPay[b][a] = f.Height
+		if _, seen := firstPay[pair(b, a)]; !seen {
+			firstPay[pair(b, a)] = uint32(f.Height)
+			fb.Payers++
+			fa.Counterparties++
 			p := f.Height / period
 			fb.NewPayers[p]++
 			if _, ok := fb.PeriodTime[p]; !ok {
 				fb.PeriodTime[p] = f.Time
 			}
+			if ctx.Sanctioned[a] {
+				fb.Sanctioned = max(fb.Sanctioned, 0.5)
+			}
+			if ctx.Sanctioned[b] {
+				fa.Sanctioned = max(fa.Sanctioned, 0.5)
+			}
 		}
 		add(inHeight, b, f.Height)
-		fa := get(a)
 		fa.OutflowValue[f.Asset] += f.Value
-		if outTo[a] == nil {
-			outTo[a] = map[int64]bool{}
-		}
-		outTo[a][b] = true
-		if h, ok := firstPay[a][b]; ok && h < f.Height {
-			fa.PaybackValue[f.Asset] += f.Value
-			if paidBack[a] == nil {
-				paidBack[a] = map[int64]bool{}
+		if h, ok := firstPay[pair(a, b)]; ok && uint64(h) < f.Height {
+			if fa.PaybackValue == nil {
+				fa.PaybackValue = map[string]float64{}
 			}
-			paidBack[a][b] = true
+			fa.PaybackValue[f.Asset] += f.Value
+			if _, seen := paidBack[pair(a, b)]; !seen {
+				paidBack[pair(a, b)] = struct{}{}
+				fa.PaybackPayers++
+			}
 		}
 		return nil
 	})
@@ -166,126 +168,142 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 		return nil, err
 	}
 	for c, f := range feats {
-		f.Payers = len(firstPay[c])
-		f.Counterparties = len(outTo[c])
-		f.PaybackPayers = len(paidBack[c])
 		f.ExchangeTag = ctx.ExchangeTag[c]
 		f.DepositLinks = ctx.DepositLinks[c]
 		f.Company = ctx.Company[c]
 		if ctx.Sanctioned[c] {
 			f.Sanctioned = 1
 		}
-		for other := range outTo[c] {
-			if ctx.Sanctioned[other] && f.Sanctioned < 0.5 {
-				f.Sanctioned = 0.5
-			}
-		}
-		for p := range firstPay[c] {
-			if ctx.Sanctioned[p] && f.Sanctioned < 0.5 {
-				f.Sanctioned = 0.5
-			}
-		}
 	}
 	ex := Exchanges(feats, cfg)
 	exchange := func(c int64) bool {
 		return ex[c] || ctx.ExchangeTag[c] || ctx.DepositLinks[c] >= cfg.Exchange.MinDepositLinks
 	}
-	payees := map[int64][]int64{} // payer → the clusters it paid, for token receipts
-	for c, ps := range firstPay {
-		for p := range ps {
-			payees[p] = append(payees[p], c)
-		}
+	payees := map[uint32][]uint32{} // payer → the clusters it paid, for token receipts
+	for k := range firstPay {
+		payees[k.payer] = append(payees[k.payer], k.receiver)
 	}
-	issued := map[int64]map[int64]string{}           // cluster → payer → how tokens came back
-	bySender := map[int64]map[int64]map[int64]bool{} // cluster → token sender (NoCluster: mints) → payers served
+	issued := map[pairKey]uint8{}      // (cluster, payer) → how tokens came back (issuedHow index)
+	served := map[[3]uint32]struct{}{} // (cluster, token sender, payer): the sender served that payer
+	servedBy := map[pairKey]int{}      // (cluster, token sender) → payers served
 	var txID string
-	var txPayments [][2]int64 // (payer, receiver) of the transaction being read
+	var txPayments []pairKey // (receiver, payer) of the transaction being read
 	err = flows(func(f *Flow) error {
 		if f.TxID != txID {
 			txID, txPayments = f.TxID, txPayments[:0]
 		}
 		if payment(f) {
-			txPayments = append(txPayments, [2]int64{f.FromCluster, f.ToCluster})
+			txPayments = append(txPayments, pair(f.ToCluster, f.FromCluster))
 			if exchange(f.ToCluster) && !exchange(f.FromCluster) {
 				fa := feats[f.FromCluster]
+				if fa.CashoutValue == nil {
+					fa.CashoutValue = map[string]float64{}
+				}
 				fa.CashoutValue[f.Asset] += f.Value
 				add(cashHeight, f.FromCluster, f.Height)
 			}
 		}
-		p := f.ToCluster
-		if !f.Token || p == NoCluster {
+		if !f.Token || f.ToCluster == NoCluster {
 			return nil
 		}
+		p := uint32(f.ToCluster)
 		for _, c := range payees[p] {
-			if firstPay[c][p] > f.Height {
+			if uint64(firstPay[pairKey{c, p}]) > f.Height {
 				continue
 			}
 			switch {
-			case f.FromCluster == c:
-				setIssued(issued, c, p, "sent by the cluster")
-			case f.Mint && slices.Contains(txPayments, [2]int64{p, c}):
-				setIssued(issued, c, p, "minted in the payment's transaction")
+			case f.FromCluster == int64(c):
+				setIssued(issued, pairKey{c, p}, issuedByCluster)
+			case f.Mint && slices.Contains(txPayments, pairKey{c, p}):
+				setIssued(issued, pairKey{c, p}, issuedMintedInPayment)
 			}
-			s := f.FromCluster
-			if f.Mint {
-				s = NoCluster
+			s := mintSender
+			if !f.Mint {
+				s = uint32(f.FromCluster)
 			}
-			if s == c || (s != NoCluster && exchange(s)) {
+			if f.FromCluster == int64(c) || (!f.Mint && (f.FromCluster == NoCluster || exchange(f.FromCluster))) {
 				continue
 			}
-			if bySender[c] == nil {
-				bySender[c] = map[int64]map[int64]bool{}
+			if _, seen := served[[3]uint32{c, s, p}]; !seen {
+				served[[3]uint32{c, s, p}] = struct{}{}
+				servedBy[pairKey{c, s}]++
 			}
-			if bySender[c][s] == nil {
-				bySender[c][s] = map[int64]bool{}
-			}
-			bySender[c][s][p] = true
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	// One issuer — a cluster, or mints — that sent tokens to many of a
+	// cluster's payers after they paid counts for all of those payers.
+	for k := range served {
+		c, s, p := k[0], k[1], k[2]
+		f := feats[int64(c)]
+		if servedBy[pairKey{c, s}] < max(cfg.IssuanceMinPayers, (f.Payers+1)/2) {
+			continue
+		}
+		how := issuedByIssuer
+		if s == mintSender {
+			how = issuedMintedByToken
+		}
+		setIssued(issued, pairKey{c, p}, how)
+	}
+	hows := map[int64][]int{}
+	for k, how := range issued {
+		c := int64(k.receiver)
+		if hows[c] == nil {
+			hows[c] = make([]int, len(issuedHow))
+		}
+		hows[c][how]++
+		feats[c].IssuedPayers++
+	}
+	for c, n := range hows {
+		best := 0
+		for i := range n {
+			if n[i] > n[best] {
+				best = i
+			}
+		}
+		feats[c].IssuedHow = issuedHow[best]
+	}
 	for c, f := range feats {
 		if in, out := inHeight[c], cashHeight[c]; in != nil && out != nil {
 			f.HoldBlocks = int64(out.sum/out.n - in.sum/in.n)
 		}
-		// One issuer — a cluster, or mints — that sent tokens to many of the
-		// payers after they paid counts for all of those payers.
-		need := max(cfg.IssuanceMinPayers, (len(firstPay[c])+1)/2)
-		senders := make([]int64, 0, len(bySender[c]))
-		for s := range bySender[c] {
-			senders = append(senders, s)
+		if f.PaybackValue == nil {
+			f.PaybackValue = map[string]float64{}
 		}
-		slices.Sort(senders)
-		for _, s := range senders {
-			if len(bySender[c][s]) < need {
-				continue
-			}
-			how := "sent by one issuer"
-			if s == NoCluster {
-				how = "minted by the token"
-			}
-			for p := range bySender[c][s] {
-				if _, ok := issued[c][p]; !ok {
-					setIssued(issued, c, p, how)
-				}
-			}
+		if f.CashoutValue == nil {
+			f.CashoutValue = map[string]float64{}
 		}
-		f.IssuedPayers = len(issued[c])
-		f.IssuedHow = mostCommon(issued[c])
 	}
 	return feats, nil
 }
 
-// setIssued records how tokens came back to payer p of cluster c; the first
-// way found wins.
-func setIssued(issued map[int64]map[int64]string, c, p int64, how string) {
-	if issued[c] == nil {
-		issued[c] = map[int64]string{}
-	}
-	if _, ok := issued[c][p]; !ok {
-		issued[c][p] = how
+// pairKey is a pair of clusters: a receiver and a payer (or a token sender).
+type pairKey struct{ receiver, payer uint32 }
+
+func pair(receiver, payer int64) pairKey { return pairKey{uint32(receiver), uint32(payer)} }
+
+// mintSender stands for the zero address as a token sender.
+const mintSender = ^uint32(0)
+
+// How tokens came back to a payer, strongest first: when several apply,
+// the first found is kept, and a cluster's IssuedHow is the most common.
+var issuedHow = []string{"minted in the payment's transaction", "sent by the cluster", "sent by one issuer", "minted by the token"}
+
+const (
+	issuedMintedInPayment uint8 = iota
+	issuedByCluster
+	issuedByIssuer
+	issuedMintedByToken
+)
+
+// setIssued records how tokens came back to a payer; the first way found
+// wins.
+func setIssued(issued map[pairKey]uint8, k pairKey, how uint8) {
+	if _, ok := issued[k]; !ok {
+		issued[k] = how
 	}
 }
 
@@ -295,20 +313,4 @@ func smallLimit(cfg Config, f *Flow) float64 {
 		return cfg.SmallTicket["token"]
 	}
 	return cfg.SmallTicket[f.Asset]
-}
-
-func mostCommon(m map[int64]string) string {
-	n := map[string]int{}
-	for _, v := range m {
-		n[v]++
-	}
-	keys := make([]string, 0, len(n))
-	for k := range n {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return n[keys[i]] > n[keys[j]] || (n[keys[i]] == n[keys[j]] && keys[i] < keys[j]) })
-	if len(keys) == 0 {
-		return ""
-	}
-	return keys[0]
 }

@@ -54,26 +54,38 @@ const clustersOf = `SELECT address, if(merged = 1, cluster_id, id) AS cluster FR
     SELECT address_id AS id, cluster_id, toUInt8(1) AS merged FROM address_clusters FINAL WHERE chain = ?
 ) AS c USING id`
 
+// clusterByHash is every address of a chain's address_ids by cityHash64,
+// with its cluster (bound: chain, chain).
+const clusterByHash = `SELECT cityHash64(address) AS hash, if(merged = 1, cluster_id, id) AS cluster FROM (
+    SELECT address, id FROM address_ids FINAL WHERE chain = ?
+) AS i ANY LEFT JOIN (
+    SELECT address_id AS id, cluster_id, toUInt8(1) AS merged FROM address_clusters FINAL WHERE chain = ?
+) AS c USING id`
+
 // Queries of a run (all bound).
 var (
 	LatestTimeQuery = "SELECT toUInt32(max(time)) FROM transfers WHERE chain = ?"
 	// FlowsQuery streams the window's flows with the clusters of both sides,
 	// mapped by the server so the scorer holds no address map (bound: chain,
-	// since, chain, then chain ×3 per side). known = 0 marks a side the
-	// cluster job has not seen.
+	// since, chain, then chain, chain per side). The joins are on
+	// cityHash64 of the address, not the address: the server's in-memory
+	// join tables hold 8-byte keys instead of strings (two addresses sharing
+	// a 64-bit hash would share a cluster: a 6% chance of one such pair among
+	// 1.5B addresses, harmless for a score). known = 0 marks a side the cluster
+	// job has not seen.
 	FlowsQuery = `SELECT height, time, txid, from_address, to_address, asset, value, kind, from_known, from_cluster, to_known, to_cluster FROM (
-    SELECT height, time, txid, idx, from_address, to_address, asset, value, kind, from_known, from_cluster FROM (
-        SELECT height, time, txid, idx, from_address, to_address, asset, value, kind FROM transfers FINAL
+    SELECT height, time, txid, idx, from_address, to_address, asset, value, kind, to_hash, from_known, from_cluster FROM (
+        SELECT height, time, txid, idx, from_address, to_address, asset, value, kind,
+            cityHash64(from_address) AS from_hash, cityHash64(to_address) AS to_hash
+        FROM transfers FINAL
         WHERE chain = ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
             AND txid NOT IN (SELECT txid FROM coinjoins FINAL WHERE chain = ?)
     ) AS t ANY LEFT JOIN (
-        SELECT address AS from_address, toUInt8(1) AS from_known, cluster AS from_cluster
-        FROM (` + fmt.Sprintf(clustersOf, "SELECT from_address FROM transfers WHERE chain = ?") + `)
-    ) AS f USING from_address
+        SELECT hash AS from_hash, toUInt8(1) AS from_known, cluster AS from_cluster FROM (` + clusterByHash + `)
+    ) AS f USING from_hash
 ) AS tf ANY LEFT JOIN (
-    SELECT address AS to_address, toUInt8(1) AS to_known, cluster AS to_cluster
-    FROM (` + fmt.Sprintf(clustersOf, "SELECT to_address FROM transfers WHERE chain = ?") + `)
-) AS tt USING to_address
+    SELECT hash AS to_hash, toUInt8(1) AS to_known, cluster AS to_cluster FROM (` + clusterByHash + `)
+) AS tt USING to_hash
 ORDER BY height, txid, idx`
 	// Clusters of tagged exchanges, sanctioned addresses, hot wallets with
 	// deposit addresses, and registry companies' addresses (bound: chain,
@@ -156,7 +168,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 	flows := func(yield func(*Flow) error) error {
 		pass++
 		yielded, attempts := 0, 0
-		args := []any{chainName, since, chainName, chainName, chainName, chainName, chainName, chainName, chainName}
+		args := []any{chainName, since, chainName, chainName, chainName, chainName, chainName}
 		return st.Query(ctx, "read flows", FlowsQuery, args, func() { attempts++ },
 			func(r driver.Rows) error {
 				if attempts > 1 && yielded > 0 {

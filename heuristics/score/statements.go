@@ -19,7 +19,7 @@ func init() {
 		store.InsertStatement("score.insert.cluster_scores", scoreRows("btc", 1, "score-v1", scores)),
 		store.InsertStatement("score.insert.alerts", alertRows("btc", 1, alerts, map[int64]string{7: KindPonzi})),
 		store.Statement{Name: "score.latest_time", SQL: LatestTimeQuery, Args: []any{"btc"}},
-		store.Statement{Name: "score.flows", SQL: FlowsQuery, Args: []any{"btc", uint32(1_700_000_000), "btc", "btc", "btc", "btc", "btc", "btc", "btc"}},
+		store.Statement{Name: "score.flows", SQL: FlowsQuery, Args: []any{"btc", uint32(1_700_000_000), "btc", "btc", "btc", "btc", "btc"}},
 		store.Statement{Name: "score.exchange_tags", SQL: ExchangeTagsQuery, Args: []any{"eth", "eth", "eth"}},
 		store.Statement{Name: "score.sanctioned", SQL: SanctionedQuery, Args: []any{"eth", "eth", "eth"}},
 		store.Statement{Name: "score.company_addresses", SQL: CompanyAddrsQuery, Args: []any{"eth", "eth", "eth", "eth"}},
