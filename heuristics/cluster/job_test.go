@@ -13,8 +13,8 @@ import (
 	"github.com/chainsleuth/chainsleuth/internal/testenv"
 )
 
-// What a run that died wrote is removed by the next run, which ends with the clusters the dead run's
-// predecessor left; an ingest checkpoint below the watermark is refused until a full run.
+// What a run that died wrote is never shown (cluster show and export read the last finished run) and is
+// removed by the next run, which ends with the clusters the dead run's predecessor left; an ingest checkpoint below the watermark is refused until a full run.
 func TestARunCleansUpAfterADeadRunAndRefusesAStaleChain(t *testing.T) {
 	st, _ := testenv.Store(t)
 	ctx := context.Background()
@@ -36,6 +36,15 @@ func TestARunCleansUpAfterADeadRunAndRefusesAStaleChain(t *testing.T) {
 		if err := st.Insert(ctx, b); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if during := exported(t, st, "eth"); fmt.Sprint(during) != fmt.Sprint(before) {
+		t.Errorf("export with a dead run's rows in the tables: %v, want the finished run's %v", during, before)
+	}
+	if v, err := cluster.Show(ctx, st, "eth", "0xa", 10); err != nil || v.ClusterID == 999 {
+		t.Errorf("show with a dead run's rows in the tables: %+v, %v", v, err)
+	}
+	if _, err := cluster.Show(ctx, st, "eth", "0xjunk", 10); !errors.Is(err, cluster.ErrNotFound) {
+		t.Errorf("show of an address only the dead run saw: %v, want ErrNotFound", err)
 	}
 	res := clusterRun(t, st, "eth", cfg)
 	if res.From != 11 || res.Blocks != 0 {
