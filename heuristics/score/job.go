@@ -10,6 +10,7 @@ import (
 
 	"github.com/chainsleuth/chainsleuth/chain"
 	"github.com/chainsleuth/chainsleuth/heuristics/runs"
+	"github.com/chainsleuth/chainsleuth/ingest/offchain"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
 )
 
@@ -40,34 +41,50 @@ type Result struct {
 	// (run `chainsleuth cluster` after ingesting).
 	Unclustered int     `json:"unclustered_flows"`
 	Top         float64 `json:"top_score"`
-	Since       string  `json:"since"`
+	// ClusterRun is the cluster run whose clusters were scored (0: none had finished).
+	ClusterRun uint64 `json:"cluster_run"`
+	Since      string `json:"since"`
 }
 
+// Clusters are those the last finished cluster run left (run_id <= it):
+// rows of a cluster run that is going or died are never read. address_ids
+// holds one id per address up to that run (a run's ids are never rewritten
+// by a later one; a full run deletes them first); address_clusters holds a
+// row per run that moved an address, so the latest up to the run wins.
+// Tables are not read with FINAL: FINAL would keep a newer run's row and the
+// run filter would then drop the address.
+
 // clustersOf maps addresses to their clusters in ClickHouse: the addresses
-// %s selects (a subquery; its bound values first), each with its cluster —
-// the latest cluster run's, or the address's own id when it was never merged
-// (bound after the subquery's: chain, chain). Addresses the cluster job has
-// not seen are missing.
+// %s selects (a subquery; its bound values first), each with its cluster,
+// or the address's own id when it was never merged (bound after the
+// subquery's: chain, cluster run, chain, cluster run). Addresses the cluster
+// job has not seen are missing.
 const clustersOf = `SELECT address, if(merged = 1, cluster_id, id) AS cluster FROM (
-    SELECT address, id FROM address_ids FINAL WHERE address IN (%s) AND chain = ?
+    SELECT address, id FROM address_ids WHERE address IN (%s) AND chain = ? AND run_id <= ?
 ) AS i ANY LEFT JOIN (
-    SELECT address_id AS id, cluster_id, toUInt8(1) AS merged FROM address_clusters FINAL WHERE chain = ?
+    SELECT address_id AS id, argMax(cluster_id, run_id) AS cluster_id, toUInt8(1) AS merged FROM address_clusters
+    WHERE chain = ? AND run_id <= ? GROUP BY address_id
 ) AS c USING id`
 
 // clusterByHash is every address of a chain's address_ids by cityHash64,
-// with its cluster (bound: chain, chain).
+// with its cluster (bound: chain, cluster run, chain, cluster run).
 const clusterByHash = `SELECT cityHash64(address) AS hash, if(merged = 1, cluster_id, id) AS cluster FROM (
-    SELECT address, id FROM address_ids FINAL WHERE chain = ?
+    SELECT address, id FROM address_ids WHERE chain = ? AND run_id <= ?
 ) AS i ANY LEFT JOIN (
-    SELECT address_id AS id, cluster_id, toUInt8(1) AS merged FROM address_clusters FINAL WHERE chain = ?
+    SELECT address_id AS id, argMax(cluster_id, run_id) AS cluster_id, toUInt8(1) AS merged FROM address_clusters
+    WHERE chain = ? AND run_id <= ? GROUP BY address_id
 ) AS c USING id`
+
+// committed keeps the rows of an off-chain table that belong to a file's
+// latest committed import (ingest/offchain/doc.go; bound: the import kind).
+const committed = "(file, version) IN (SELECT file, max(version) FROM offchain_imports WHERE kind = ? GROUP BY file)"
 
 // Queries of a run (all bound).
 var (
 	LatestTimeQuery = "SELECT toUInt32(max(time)) FROM transfers WHERE chain = ?"
 	// FlowsQuery streams the window's flows with the clusters of both sides,
 	// mapped by the server so the scorer holds no address map (bound: chain,
-	// since, chain, then chain, chain per side). The joins are on
+	// since, chain, then chain, cluster run, chain, cluster run per side). The joins are on
 	// cityHash64 of the address, not the address: the server's in-memory
 	// join tables hold 8-byte keys instead of strings (two addresses sharing
 	// a 64-bit hash would share a cluster: a 6% chance of one such pair among
@@ -88,22 +105,23 @@ var (
 ) AS tt USING to_hash
 ORDER BY height, txid, idx`
 	// Clusters of tagged exchanges, sanctioned addresses, hot wallets with
-	// deposit addresses, and registry companies' addresses (bound: chain,
-	// then chain, chain).
-	ExchangeTagsQuery = fmt.Sprintf(clustersOf, "SELECT address FROM tags FINAL WHERE chain = ? AND category = 'exchange'")
-	SanctionedQuery   = fmt.Sprintf(clustersOf, "SELECT address FROM sanctions FINAL WHERE chain = ?")
+	// deposit addresses, and registry companies' addresses, of committed
+	// imports only (bound: chain, import kind, then clustersOf's).
+	ExchangeTagsQuery = fmt.Sprintf(clustersOf, "SELECT address FROM tags WHERE chain = ? AND category = 'exchange' AND "+committed)
+	SanctionedQuery   = fmt.Sprintf(clustersOf, "SELECT address FROM sanctions WHERE chain = ? AND "+committed)
+	// (bound: chain, import kind, then ExchangeTagsQuery's.)
 	CompanyAddrsQuery = `SELECT address, company_id, cluster FROM (
-    SELECT address, company_id FROM company_addresses FINAL WHERE chain = ?
-) AS r ALL INNER JOIN (` + fmt.Sprintf(clustersOf, "SELECT address FROM company_addresses FINAL WHERE chain = ?") + `) AS c USING address
+    SELECT DISTINCT address, company_id FROM company_addresses WHERE chain = ? AND ` + committed + `
+) AS r ALL INNER JOIN (` + fmt.Sprintf(clustersOf, "SELECT address FROM company_addresses WHERE chain = ? AND "+committed) + `) AS c USING address
 ORDER BY company_id, address`
 	// DepositLinksQuery counts the deposit addresses linked to each hot
-	// wallet, by the hot wallet's cluster (bound: chain, role pattern, then
-	// chain, role pattern, chain, chain).
+	// wallet, by the hot wallet's cluster (bound: chain, cluster run, role
+	// pattern, then chain, cluster run, role pattern, then clustersOf's).
 	DepositLinksQuery = `SELECT cluster, toUInt64(sum(n)) FROM (
-    SELECT a AS address, uniqExact(b) AS n FROM cluster_evidence FINAL
-    WHERE chain = ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ? GROUP BY a
-) AS d ALL INNER JOIN (` + fmt.Sprintf(clustersOf, `SELECT a FROM cluster_evidence FINAL
-    WHERE chain = ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ?`) + `) AS c USING address
+    SELECT a AS address, uniqExact(b) AS n FROM cluster_evidence
+    WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ? GROUP BY a
+) AS d ALL INNER JOIN (` + fmt.Sprintf(clustersOf, `SELECT a FROM cluster_evidence
+    WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ?`) + `) AS c USING address
 GROUP BY cluster`
 )
 
@@ -164,11 +182,19 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 		since = latest - uint32(window/time.Second)
 	}
 	res.Since = time.Unix(int64(since), 0).UTC().Format(time.RFC3339)
+	clusterRun, err := lastClusterRun(ctx, st, chainName)
+	if err != nil {
+		return res, err
+	}
+	if clusterRun == 0 {
+		opts.Logger.Warn("no finished cluster run: every flow is unclustered and nothing is scored; run `chainsleuth cluster` first", "chain", chainName)
+	}
+	res.ClusterRun = clusterRun
 	pass := 0
 	flows := func(yield func(*Flow) error) error {
 		pass++
 		yielded, attempts := 0, 0
-		args := []any{chainName, since, chainName, chainName, chainName, chainName, chainName}
+		args := []any{chainName, since, chainName, chainName, clusterRun, chainName, clusterRun, chainName, clusterRun, chainName, clusterRun}
 		return st.Query(ctx, "read flows", FlowsQuery, args, func() { attempts++ },
 			func(r driver.Rows) error {
 				if attempts > 1 && yielded > 0 {
@@ -202,7 +228,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 				return yield(&f)
 			})
 	}
-	cctx, err := loadContext(ctx, st, chainName)
+	cctx, err := loadContext(ctx, st, chainName, clusterRun)
 	if err != nil {
 		return res, err
 	}
@@ -242,10 +268,11 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 
 // loadContext reads tags, sanctions, company addresses and deposit links,
 // by cluster.
-func loadContext(ctx context.Context, st *store.Store, chainName string) (Context, error) {
+func loadContext(ctx context.Context, st *store.Store, chainName string, clusterRun uint64) (Context, error) {
 	c := Context{ExchangeTag: map[int64]bool{}, DepositLinks: map[int64]int{}, Sanctioned: map[int64]bool{}, Company: map[int64]string{}}
-	clusters := func(name, q string, into map[int64]bool) error {
-		return st.Query(ctx, name, q, []any{chainName, chainName, chainName}, nil, func(r driver.Rows) error {
+	runArgs := []any{chainName, clusterRun, chainName, clusterRun}
+	clusters := func(name, q, kind string, into map[int64]bool) error {
+		return st.Query(ctx, name, q, append([]any{chainName, kind}, runArgs...), nil, func(r driver.Rows) error {
 			var a string
 			var id uint32
 			if err := r.Scan(&a, &id); err != nil {
@@ -255,13 +282,14 @@ func loadContext(ctx context.Context, st *store.Store, chainName string) (Contex
 			return nil
 		})
 	}
-	if err := clusters("read exchange tags", ExchangeTagsQuery, c.ExchangeTag); err != nil {
+	if err := clusters("read exchange tags", ExchangeTagsQuery, offchain.KindTags, c.ExchangeTag); err != nil {
 		return c, err
 	}
-	if err := clusters("read sanctioned addresses", SanctionedQuery, c.Sanctioned); err != nil {
+	if err := clusters("read sanctioned addresses", SanctionedQuery, offchain.KindSanctions, c.Sanctioned); err != nil {
 		return c, err
 	}
-	err := st.Query(ctx, "read company addresses", CompanyAddrsQuery, []any{chainName, chainName, chainName, chainName}, nil,
+	err := st.Query(ctx, "read company addresses", CompanyAddrsQuery,
+		append([]any{chainName, offchain.KindCompanies, chainName, offchain.KindCompanies}, runArgs...), nil,
 		func(r driver.Rows) error {
 			var a, company string
 			var id uint32
@@ -276,7 +304,8 @@ func loadContext(ctx context.Context, st *store.Store, chainName string) (Contex
 	if err != nil {
 		return c, err
 	}
-	err = st.Query(ctx, "read deposit links", DepositLinksQuery, []any{chainName, depositRole, chainName, depositRole, chainName, chainName}, nil,
+	err = st.Query(ctx, "read deposit links", DepositLinksQuery,
+		append([]any{chainName, clusterRun, depositRole, chainName, clusterRun, depositRole}, runArgs...), nil,
 		func(r driver.Rows) error {
 			var id uint32
 			var n uint64
@@ -288,3 +317,17 @@ func loadContext(ctx context.Context, st *store.Store, chainName string) (Contex
 		})
 	return c, err
 }
+
+// lastClusterRun is the id of the last cluster run of the chain that
+// finished, or 0.
+func lastClusterRun(ctx context.Context, st *store.Store, chainName string) (uint64, error) {
+	last, err := runs.NewRecorder(st).Last(ctx, clusterJob, chainName)
+	if err != nil || last == nil {
+		return 0, err
+	}
+	return last.ID, nil
+}
+
+// clusterJob is the cluster job's name in the runs table
+// (heuristics/cluster.JobName).
+const clusterJob = "cluster"

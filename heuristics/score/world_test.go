@@ -2,6 +2,7 @@ package score_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"sort"
 	"strconv"
@@ -9,8 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/chainsleuth/chainsleuth/chain"
+	"github.com/chainsleuth/chainsleuth/heuristics/runs"
 	"github.com/chainsleuth/chainsleuth/heuristics/score"
+	"github.com/chainsleuth/chainsleuth/ingest/store"
 	"github.com/chainsleuth/chainsleuth/internal/simulate"
 	"github.com/chainsleuth/chainsleuth/internal/testworld"
 )
@@ -167,4 +172,94 @@ func seedFromEnv(def uint64) uint64 {
 		return v
 	}
 	return def
+}
+
+// A score reads what finished and committed only: the rows of a cluster run
+// that is going or died (here: every Ethereum address moved into one
+// cluster) and tags of an import that never committed (every address an
+// exchange) change no score.
+func TestAScoreIgnoresADeadClusterRunAndUncommittedTags(t *testing.T) {
+	w := testworld.Build(t, seedFromEnv(22))
+	ctx := context.Background()
+	cfg := score.DefaultConfig()
+	cfg.PeriodBlocks = map[string]uint64{chain.Bitcoin: 10, chain.Ethereum: 10}
+	scores := func() string {
+		t.Helper()
+		res, err := score.Run(ctx, w.Store, score.Options{Config: cfg, Chains: []string{chain.Ethereum}, Logger: testworld.Quiet()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		err = w.Store.Query(ctx, "read scores", "SELECT cluster_id, score, kind FROM cluster_scores WHERE chain = ? AND run_id = ? ORDER BY cluster_id",
+			[]any{chain.Ethereum, res[0].RunID}, func() { out = nil }, func(r driver.Rows) error {
+				var c uint32
+				var s float64
+				var k string
+				err := r.Scan(&c, &s, &k)
+				out = append(out, fmt.Sprintf("%d:%.2f:%s", c, s, k))
+				return err
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) == 0 {
+			t.Fatal("no scores")
+		}
+		return strings.Join(out, " ")
+	}
+	before := scores()
+
+	var ids []uint32
+	var addrs []string
+	err := w.Store.Query(ctx, "read ids", "SELECT id, address FROM address_ids WHERE chain = ?", []any{chain.Ethereum}, nil,
+		func(r driver.Rows) error {
+			var id uint32
+			var a string
+			err := r.Scan(&id, &a)
+			ids, addrs = append(ids, id), append(addrs, a)
+			return err
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead, err := runs.NewRecorder(w.Store).Start(ctx, "cluster", chain.Ethereum, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(ids)
+	fill := func(v any) any {
+		switch v := v.(type) {
+		case string:
+			s := make([]string, n)
+			for i := range s {
+				s[i] = v
+			}
+			return s
+		case uint32:
+			s := make([]uint32, n)
+			for i := range s {
+				s[i] = v
+			}
+			return s
+		default:
+			s := make([]uint64, n)
+			for i := range s {
+				s[i] = v.(uint64)
+			}
+			return s
+		}
+	}
+	for _, b := range []store.Batch{
+		{Table: "address_clusters", Columns: []string{"chain", "address_id", "cluster_id", "run_id"},
+			Data: []any{fill(chain.Ethereum), ids, fill(uint32(0)), fill(dead.ID)}},
+		{Table: "tags", Columns: []string{"chain", "address", "label", "category", "file", "version"},
+			Data: []any{fill(chain.Ethereum), addrs, fill("junk"), fill("exchange"), fill("never-committed.yaml"), fill(uint64(1))}},
+	} {
+		if err := w.Store.Insert(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := scores(); after != before {
+		t.Fatalf("scores with a dead cluster run and uncommitted tags:\n%s\nwant the scores before them:\n%s", after, before)
+	}
 }
