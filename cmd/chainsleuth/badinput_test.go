@@ -23,6 +23,7 @@ func TestBadInputGetsAClearMessage(t *testing.T) {
 		"truncated json":     file("cut.json", `[{"company_id":"C1","name":"A"`),
 		"truncated csv":      file("cut.csv", "company_id,name,registration_no,jurisdiction,status,domains,aliases,addresses\nC1,Good Ltd,1,GB,active,,,\nC2,\"Cut"),
 		"empty csv":          file("empty.csv", ""),
+		"only broken rows":   file("broken.csv", "company_id,name,registration_no,jurisdiction,status,domains,aliases,addresses\nC1,,1,GB,active,,,btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb\n"),
 		"csv without chain":  file("nochain.csv", "foo,address,label\n1,2,3\n"),
 		"wrong-network tags": file("tags.csv", "chain,address,label\nbtc,mzYzZXvZw7rzy8kTqRUKBZAHcxKFTtmujQ,testnet\nbtc,1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa,main\ndoge,DH5yaieqoZN36fDVciNyRueRGvGLR3mr7L,doge\n"),
 	}
@@ -49,6 +50,8 @@ func TestBadInputGetsAClearMessage(t *testing.T) {
 		{"a TagPack cut in a quoted string", []string{"import", "tags", files["truncated pack"]}, 1, []string{"cut.yaml", "line", "loaded nothing"}},
 		{"a JSON registry cut short", []string{"import", "companies", files["truncated json"]}, 1, []string{"cut.json", "not valid JSON", "loaded nothing"}},
 		{"a CSV registry cut in its last row keeps the whole rows", []string{"import", "companies", files["truncated csv"]}, 0, []string{"cut.csv:3", `extraneous or missing "`}},
+		{"a CSV registry of malformed rows only loads nothing and fails", []string{"import", "companies", files["only broken rows"]}, 1,
+			[]string{"broken.csv:2", "none of its 1 rows is well formed", "earlier import", "loaded nothing"}},
 		{"an empty CSV", []string{"import", "companies", files["empty csv"]}, 1, []string{"empty file: want a header row"}},
 		{"a CSV without a required column", []string{"import", "tags", files["csv without chain"]}, 1, []string{"no chain column"}},
 		{"a file that is not there", []string{"import", "tags", filepath.Join(dir, "none.csv")}, 1, []string{"no such file"}},

@@ -229,6 +229,20 @@ func TestABrokenFileLoadsNothingAndKeepsItsEarlierImport(t *testing.T) {
 	if rep, err := im.ImportTags(ctx, pack); err != nil || rep.FailedFile != 1 {
 		t.Errorf("the broken file alone: %+v, %v", rep, err)
 	}
+	// A file whose every row is malformed is a failed file too: committing
+	// it would replace its earlier rows with none.
+	logs := count(t, st, ImportsTable, false, "file = 'tags.csv'")
+	csv := writeFile(t, dir, "packs/tags.csv", "chain,address,label\neth,0xnot-an-address,Ronin\nbtc,,empty\n")
+	rep, err = im.ImportTags(ctx, csv)
+	if err != nil || rep.FailedFile != 1 || rep.Rejected != 2 || rep.Loaded != 0 {
+		t.Errorf("a CSV of malformed rows only: %+v, %v", rep, err)
+	}
+	if n := count(t, st, "tags", true, "file = 'tags.csv'"); n != 1 {
+		t.Errorf("tags.csv's earlier rows after a CSV of malformed rows: %d, want 1 kept", n)
+	}
+	if n := count(t, st, ImportsTable, false, "file = 'tags.csv'"); n != logs {
+		t.Errorf("a CSV of malformed rows was recorded as an import: %d log rows, want %d", n, logs)
+	}
 }
 
 // A ClickHouse failure mid-run: the rows the run wrote are taken back and

@@ -318,6 +318,10 @@ func (im *Importer) run(ctx context.Context, kind string, paths []string, parse 
 	for _, w := range done {
 		switch {
 		case w.report.Error != "":
+		case w.report.Loaded == 0 && w.report.Rejected > 0:
+			// Committing it would replace the file's earlier import with nothing.
+			w.report.Error = fmt.Sprintf("none of its %d rows is well formed (see the problems); its earlier import, if any, is kept", w.report.Rejected)
+			failedFiles = append(failedFiles, w.in.file)
 		case failed[w.in.file] != "":
 			w.report.Error = failed[w.in.file]
 			failedFiles = append(failedFiles, w.in.file)
