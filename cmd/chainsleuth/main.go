@@ -68,6 +68,7 @@ func isFlagError(err error) bool {
 }
 
 func newApp() *cli.App {
+	var stopProfiles func() error
 	return &cli.App{
 		Name:    "chainsleuth",
 		Usage:   "on-chain analytics for finding illegal fundraising on Bitcoin and Ethereum",
@@ -77,6 +78,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "cluster", Usage: "a ClickHouse cluster (remote_servers name) holding the schema as replicated local tables behind Distributed tables; empty for a single server", EnvVars: []string{"CHAINSLEUTH_CLUSTER"}},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", EnvVars: []string{"CHAINSLEUTH_LOG_LEVEL"}, Value: "info"},
 			&cli.StringFlag{Name: "log-format", Usage: "text or json", EnvVars: []string{"CHAINSLEUTH_LOG_FORMAT"}, Value: "text"},
+			profileFlags[0], profileFlags[1],
 		},
 		Before: func(c *cli.Context) error {
 			var level slog.Level
@@ -92,7 +94,15 @@ func newApp() *cli.App {
 			default:
 				return usagef("--log-format %q: use text or json", c.String("log-format"))
 			}
-			return nil
+			var err error
+			stopProfiles, err = startProfiles(c)
+			return err
+		},
+		After: func(*cli.Context) error {
+			if stopProfiles == nil {
+				return nil
+			}
+			return stopProfiles()
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return usageError{err.Error()} },
 		Commands: []*cli.Command{
