@@ -15,9 +15,8 @@ const NoCluster int64 = -1
 type Flow struct {
 	Height      uint64
 	Time        time.Time
-	TxID        string
-	From, To    string
-	FromCluster int64 // NoCluster when unknown
+	Tx          uint64 // the transaction, by a hash of its id
+	FromCluster int64  // NoCluster when unknown
 	ToCluster   int64
 	Asset       string // "BTC", "ETH" or a token contract
 	Value       float64
@@ -31,23 +30,58 @@ type Features struct {
 	Payers         int // distinct clusters that paid in
 	Payments       int // inbound payments from other clusters
 	SmallPayments  int
-	InflowValue    map[string]float64 // per asset
-	OutflowValue   map[string]float64
+	InflowValue    AssetValues
+	OutflowValue   AssetValues
 	FirstHeight    uint64 // first inbound payment
 	LastHeight     uint64
 	NewPayers      map[uint64]int // period index → payers paying for the first time
 	PeriodTime     map[uint64]time.Time
 	IssuedPayers   int    // payers that received tokens back
 	IssuedHow      string // "minted", "sent by the cluster", "sent by one issuer"
-	PaybackValue   map[string]float64
+	PaybackValue   AssetValues
 	PaybackPayers  int // earlier payers paid back
-	CashoutValue   map[string]float64
+	CashoutValue   AssetValues
 	HoldBlocks     int64 // mean cash-out height − mean inflow height; -1 when no cash-out
 	Counterparties int   // distinct clusters paid out to
 	Sanctioned     float64
 	Company        string
 	DepositLinks   int
 	ExchangeTag    bool
+
+	// Sums of the heights of inflows and cash-outs, and their counts, for
+	// HoldBlocks.
+	inHeights, cashHeights, ins, cashes float64
+}
+
+// AssetValues are sums of whole units per asset. A cluster moves one asset
+// or a few, so a short list is smaller and faster than a map.
+type AssetValues []AssetValue
+
+// AssetValue is the sum of one asset.
+type AssetValue struct {
+	Asset string
+	Value float64
+}
+
+// Add adds v to the sum of asset.
+func (a *AssetValues) Add(asset string, v float64) {
+	for i := range *a {
+		if (*a)[i].Asset == asset {
+			(*a)[i].Value += v
+			return
+		}
+	}
+	*a = append(*a, AssetValue{asset, v})
+}
+
+// Get is the sum of asset (0 when none).
+func (a AssetValues) Get(asset string) float64 {
+	for _, x := range a {
+		if x.Asset == asset {
+			return x.Value
+		}
+	}
+	return 0
 }
 
 // Context is what else is known about clusters: exchanges, sanctioned
@@ -97,8 +131,7 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 	get := func(c int64) *Features {
 		f := feats[c]
 		if f == nil {
-			f = &Features{Cluster: c, InflowValue: map[string]float64{}, OutflowValue: map[string]float64{},
-				NewPayers: map[uint64]int{}, PeriodTime: map[uint64]time.Time{}, HoldBlocks: -1}
+			f = &Features{Cluster: c, NewPayers: map[uint64]int{}, PeriodTime: map[uint64]time.Time{}, HoldBlocks: -1}
 			feats[c] = f
 		}
 		return f
@@ -107,15 +140,6 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 	// what grows with the data (one entry per distinct payer → receiver).
 	firstPay := map[pairKey]uint32{}   // (receiver, payer) → height of the first payment
 	paidBack := map[pairKey]struct{}{} // (receiver of the payback, payer of it) where the receiver paid first
-	type mean struct{ sum, n float64 }
-	inHeight, cashHeight := map[int64]*mean{}, map[int64]*mean{} // mean heights of inflows and cash-outs
-	add := func(m map[int64]*mean, c int64, h uint64) {
-		if m[c] == nil {
-			m[c] = &mean{}
-		}
-		m[c].sum += float64(h)
-		m[c].n++
-	}
 	payment := func(f *Flow) bool {
 		return f.FromCluster != NoCluster && f.ToCluster != NoCluster && f.FromCluster != f.ToCluster
 	}
@@ -129,7 +153,7 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 		if f.Value <= smallLimit(cfg, f) {
 			fb.SmallPayments++
 		}
-		fb.InflowValue[f.Asset] += f.Value
+		fb.InflowValue.Add(f.Asset, f.Value)
 		if fb.FirstHeight == 0 || f.Height < fb.FirstHeight {
 			fb.FirstHeight = f.Height
 		}
@@ -150,13 +174,11 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 				fa.Sanctioned = max(fa.Sanctioned, 0.5)
 			}
 		}
-		add(inHeight, b, f.Height)
-		fa.OutflowValue[f.Asset] += f.Value
+		fb.inHeights += float64(f.Height)
+		fb.ins++
+		fa.OutflowValue.Add(f.Asset, f.Value)
 		if h, ok := firstPay[pair(a, b)]; ok && uint64(h) < f.Height {
-			if fa.PaybackValue == nil {
-				fa.PaybackValue = map[string]float64{}
-			}
-			fa.PaybackValue[f.Asset] += f.Value
+			fa.PaybackValue.Add(f.Asset, f.Value)
 			if _, seen := paidBack[pair(a, b)]; !seen {
 				paidBack[pair(a, b)] = struct{}{}
 				fa.PaybackPayers++
@@ -186,21 +208,19 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 	issued := map[pairKey]uint8{}      // (cluster, payer) → how tokens came back (issuedHow index)
 	served := map[[3]uint32]struct{}{} // (cluster, token sender, payer): the sender served that payer
 	servedBy := map[pairKey]int{}      // (cluster, token sender) → payers served
-	var txID string
+	var tx uint64
 	var txPayments []pairKey // (receiver, payer) of the transaction being read
 	err = flows(func(f *Flow) error {
-		if f.TxID != txID {
-			txID, txPayments = f.TxID, txPayments[:0]
+		if f.Tx != tx {
+			tx, txPayments = f.Tx, txPayments[:0]
 		}
 		if payment(f) {
 			txPayments = append(txPayments, pair(f.ToCluster, f.FromCluster))
 			if exchange(f.ToCluster) && !exchange(f.FromCluster) {
 				fa := feats[f.FromCluster]
-				if fa.CashoutValue == nil {
-					fa.CashoutValue = map[string]float64{}
-				}
-				fa.CashoutValue[f.Asset] += f.Value
-				add(cashHeight, f.FromCluster, f.Height)
+				fa.CashoutValue.Add(f.Asset, f.Value)
+				fa.cashHeights += float64(f.Height)
+				fa.cashes++
 			}
 		}
 		if !f.Token || f.ToCluster == NoCluster {
@@ -266,15 +286,9 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 		}
 		feats[c].IssuedHow = issuedHow[best]
 	}
-	for c, f := range feats {
-		if in, out := inHeight[c], cashHeight[c]; in != nil && out != nil {
-			f.HoldBlocks = int64(out.sum/out.n - in.sum/in.n)
-		}
-		if f.PaybackValue == nil {
-			f.PaybackValue = map[string]float64{}
-		}
-		if f.CashoutValue == nil {
-			f.CashoutValue = map[string]float64{}
+	for _, f := range feats {
+		if f.ins > 0 && f.cashes > 0 {
+			f.HoldBlocks = int64(f.cashHeights/f.cashes - f.inHeights/f.ins)
 		}
 	}
 	return feats, nil

@@ -90,9 +90,10 @@ var (
 	// a 64-bit hash would share a cluster: a 6% chance of one such pair among
 	// 1.5B addresses, harmless for a score). known = 0 marks a side the cluster
 	// job has not seen.
-	FlowsQuery = `SELECT height, time, txid, from_address, to_address, asset, value, kind, from_known, from_cluster, to_known, to_cluster FROM (
-    SELECT height, time, txid, idx, from_address, to_address, asset, value, kind, to_hash, from_known, from_cluster FROM (
-        SELECT height, time, txid, idx, from_address, to_address, asset, value, kind,
+	FlowsQuery = `SELECT height, time, tx, no_sender, zero_sender, asset, value, kind, from_known, from_cluster, to_known, to_cluster FROM (
+    SELECT height, time, tx, idx, no_sender, zero_sender, asset, value, kind, to_hash, from_known, from_cluster FROM (
+        SELECT height, time, cityHash64(txid) AS tx, idx, from_address = '' AS no_sender,
+            from_address = '` + ZeroAddress + `' AS zero_sender, asset, value, kind,
             cityHash64(from_address) AS from_hash, cityHash64(to_address) AS to_hash
         FROM transfers FINAL
         WHERE chain = ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
@@ -103,7 +104,7 @@ var (
 ) AS tf ANY LEFT JOIN (
     SELECT hash AS to_hash, toUInt8(1) AS to_known, cluster AS to_cluster FROM (` + clusterByHash + `)
 ) AS tt USING to_hash
-ORDER BY height, txid, idx`
+ORDER BY height, tx, idx`
 	// Clusters of tagged exchanges, sanctioned addresses, hot wallets with
 	// deposit addresses, and registry companies' addresses, of committed
 	// imports only (bound: chain, import kind, then clustersOf's).
@@ -201,18 +202,18 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 					// A retried query would give the flows read so far a second time.
 					return fmt.Errorf("the connection was lost while reading flows: %w; run the score again", store.ErrShortWrite)
 				}
-				var f Flow
+				f := Flow{}
 				var kind string
-				var fromKnown, toKnown uint8
+				var noSender, zeroSender, fromKnown, toKnown uint8
 				var fromCluster, toCluster uint32
-				if err := r.Scan(&f.Height, &f.Time, &f.TxID, &f.From, &f.To, &f.Asset, &f.Value, &kind,
+				if err := r.Scan(&f.Height, &f.Time, &f.Tx, &noSender, &zeroSender, &f.Asset, &f.Value, &kind,
 					&fromKnown, &fromCluster, &toKnown, &toCluster); err != nil {
 					return err
 				}
 				f.Token = kind == string(chain.KindERC20)
-				f.Mint = f.Token && f.From == ZeroAddress
+				f.Mint = f.Token && zeroSender == 1
 				f.FromCluster, f.ToCluster = NoCluster, NoCluster
-				if fromKnown == 1 && f.From != "" && !f.Mint {
+				if fromKnown == 1 && noSender == 0 && !f.Mint {
 					f.FromCluster = int64(fromCluster)
 				}
 				if toKnown == 1 {
@@ -220,7 +221,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 				}
 				if pass == 1 {
 					res.Flows++
-					if (f.From != "" && !f.Mint && f.FromCluster == NoCluster) || f.ToCluster == NoCluster {
+					if (noSender == 0 && !f.Mint && f.FromCluster == NoCluster) || f.ToCluster == NoCluster {
 						res.Unclustered++
 					}
 				}

@@ -90,14 +90,14 @@ func growth(f *Features, cfg Config, period uint64) (best float64, bestPeriod ui
 
 // share is part/total over assets, each asset weighing the same (values of
 // different assets are not added up).
-func share(part, total map[string]float64) float64 {
+func share(part, total AssetValues) float64 {
 	var s float64
 	var n int
-	for asset, t := range total {
-		if t <= 0 {
+	for _, t := range total {
+		if t.Value <= 0 {
 			continue
 		}
-		s += min(part[asset]/t, 1)
+		s += min(part.Get(t.Asset)/t.Value, 1)
 		n++
 	}
 	if n == 0 {

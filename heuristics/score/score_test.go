@@ -1,7 +1,6 @@
 package score
 
 import (
-	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -15,18 +14,17 @@ type world struct {
 	tx    int
 }
 
-func (w *world) pay(height uint64, from, to int64, value float64) string {
+func (w *world) pay(height uint64, from, to int64, value float64) uint64 {
 	w.tx++
-	id := fmt.Sprintf("tx%d", w.tx)
-	w.flows = append(w.flows, Flow{Height: height, Time: time.Unix(int64(height)*600, 0), TxID: id,
-		From: fmt.Sprint("a", from), To: fmt.Sprint("a", to), FromCluster: from, ToCluster: to, Asset: "ETH", Value: value})
-	return id
+	w.flows = append(w.flows, Flow{Height: height, Time: time.Unix(int64(height)*600, 0), Tx: uint64(w.tx),
+		FromCluster: from, ToCluster: to, Asset: "ETH", Value: value})
+	return uint64(w.tx)
 }
 
-func (w *world) token(height uint64, txid string, from, to int64, value float64) {
-	f := Flow{Height: height, TxID: txid, To: fmt.Sprint("a", to), FromCluster: from, ToCluster: to, Asset: "0xtoken", Value: value, Token: true}
+func (w *world) token(height uint64, tx uint64, from, to int64, value float64) {
+	f := Flow{Height: height, Tx: tx, FromCluster: from, ToCluster: to, Asset: "0xtoken", Value: value, Token: true}
 	if from == NoCluster {
-		f.Mint, f.From = true, ZeroAddress
+		f.Mint = true
 	}
 	w.flows = append(w.flows, f)
 }
@@ -109,7 +107,7 @@ func TestAManualSaleIsFoundThroughItsOneIssuer(t *testing.T) {
 		w.pay(uint64(10+i), i, collector, 1)
 	}
 	for i := int64(1); i <= 12; i++ {
-		w.token(50, fmt.Sprint("dist", i), issuer, i, 100)
+		w.token(50, uint64(1000+i), issuer, i, 100)
 	}
 	scores, _ := EvaluateAll(w.compute(t, Context{}, testConfig()), testConfig(), "eth")
 	s := scoreOf(scores, collector)
