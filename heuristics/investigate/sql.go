@@ -32,19 +32,11 @@ WHERE chain = @chain AND address_id = @id GROUP BY address_id`
 	clusterSizesSQL = `SELECT cluster_id, argMax(size, run_id) FROM clusters
 WHERE chain = @chain AND cluster_id IN @clusters GROUP BY cluster_id`
 
-	// seenSQL: an address's activity per asset: transfers and whole units received and sent, first
-	// and last height and time.
-	seenSQL = `SELECT asset, countIf(direction = 1) AS n_in, sumIf(value, direction = 1) AS v_in,
-    countIf(direction = -1) AS n_out, sumIf(value, direction = -1) AS v_out,
-    min(height), max(height), min(time), max(time)
-FROM transfers_by_address FINAL WHERE chain = @chain AND address = @address
-GROUP BY asset ORDER BY n_in + n_out DESC, asset`
-
 	// tagsSQL: the tags of an address, by committed imports only (ingest/offchain/doc.go).
 	tagsSQL = `SELECT DISTINCT label, category, abuse, actor, source, confidence_level FROM tags
 WHERE chain = @chain AND address = @address
     AND (file, version) IN (SELECT file, max(version) FROM offchain_imports WHERE kind = 'tags' GROUP BY file)
-ORDER BY confidence_level DESC, label`
+ORDER BY confidence_level DESC, label, category, abuse, actor, source`
 
 	// registrySQL: the companies a registry names for an address, with their names.
 	registrySQL = `SELECT company_id, name FROM (
@@ -78,6 +70,13 @@ WHERE address IN @assets GROUP BY address`
 	sampleAddressSQL = `SELECT address FROM transfers_by_address WHERE chain = @chain LIMIT 1`
 )
 
+// sortedSum is the sum of an array of Float64 values (an aggregate such as groupArray(value)) added
+// smallest first. sum() adds in the order the server reads the rows, which differs between parts,
+// threads and merges: the last bits of a float sum then differ from run to run, and an ORDER BY on the
+// sum (with a LIMIT) no longer falls through to its tie-breaking columns for groups whose sums are
+// equal. A sorted sum is the same number on every read, and the closer to the exact one.
+func sortedSum(values string) string { return "arraySum(arraySort(" + values + "))" }
+
 // addressClusterOf maps the addresses of the subquery in to their current clusters (bound: @chain and
 // in's). clustered is 1 on every row, so a LEFT JOIN tells an address without a cluster (0) from cluster 0.
 func addressClusterOf(in string) string {
@@ -93,7 +92,7 @@ const membersSQL = `SELECT address FROM address_ids WHERE chain = @chain AND id 
 // hopSQL is one hop of a trace: the transfers of the frontier clusters' addresses in one direction
 // (@direction: -1 sent, 1 received) grouped by frontier cluster (src), other cluster (dst) and asset.
 // Only counterparties the cluster job has seen are joined (INNER JOIN).
-var hopSQL = `SELECT src, dst, asset, count() AS transfers, sum(value) AS total,
+var hopSQL = `SELECT src, dst, asset, count() AS transfers, ` + sortedSum("groupArray(value)") + ` AS total,
     arraySlice(arraySort(groupUniqArray(txid)), 1, @txids) AS txids, min(time), max(time)
 FROM (
     SELECT src, counterparty AS address, asset, value, txid, time FROM (
@@ -118,10 +117,18 @@ const counterpartiesOfSQL = `SELECT counterparty FROM transfers_by_address
 WHERE chain = @chain AND direction = @direction AND address IN (` + membersSQL + `)`
 
 var (
+	// seenSQL: an address's activity per asset: transfers and whole units received and sent, first
+	// and last height and time.
+	seenSQL = `SELECT asset, countIf(direction = 1) AS n_in, ` + sortedSum("groupArrayIf(value, direction = 1)") + ` AS v_in,
+    countIf(direction = -1) AS n_out, ` + sortedSum("groupArrayIf(value, direction = -1)") + ` AS v_out,
+    min(height), max(height), min(time), max(time)
+FROM transfers_by_address FINAL WHERE chain = @chain AND address = @address
+GROUP BY asset ORDER BY n_in + n_out DESC, asset`
+
 	// counterpartiesSQL: an address's counterparties with their current cluster, the most transfers first.
 	counterpartiesSQL = `SELECT address, asset, n_in, v_in, n_out, v_out, cluster_id, clustered FROM (
-    SELECT counterparty AS address, asset, countIf(direction = 1) AS n_in, sumIf(value, direction = 1) AS v_in,
-        countIf(direction = -1) AS n_out, sumIf(value, direction = -1) AS v_out
+    SELECT counterparty AS address, asset, countIf(direction = 1) AS n_in, ` + sortedSum("groupArrayIf(value, direction = 1)") + ` AS v_in,
+        countIf(direction = -1) AS n_out, ` + sortedSum("groupArrayIf(value, direction = -1)") + ` AS v_out
     FROM (
         SELECT counterparty, asset, direction, value FROM transfers_by_address FINAL
         WHERE chain = @chain AND address = @address AND counterparty != ''
