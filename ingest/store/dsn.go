@@ -1,9 +1,12 @@
 package store
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 )
 
@@ -19,9 +22,13 @@ type DSN struct {
 	Secure   bool // TLS
 	// SkipVerify disables TLS certificate verification (self-signed servers).
 	SkipVerify bool
+	// CAFile is a PEM file of the CA certificates the server's certificate is
+	// verified against instead of the system's (a private CA); it implies Secure.
+	CAFile string
 }
 
-// ParseDSN reads clickhouse://[user[:password]@]host[:port][/database][?secure=true&skip_verify=true].
+// ParseDSN reads
+// clickhouse://[user[:password]@]host[:port][/database][?secure=true&skip_verify=true&ca_file=PATH].
 func ParseDSN(raw string) (DSN, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -55,7 +62,39 @@ func ParseDSN(raw string) (DSN, error) {
 	q := u.Query()
 	d.Secure = q.Get("secure") == "true" || q.Get("secure") == "1"
 	d.SkipVerify = q.Get("skip_verify") == "true" || q.Get("skip_verify") == "1"
+	d.CAFile = q.Get("ca_file")
+	if d.CAFile != "" {
+		d.Secure = true
+	}
+	for k := range q {
+		switch k {
+		case "secure", "skip_verify", "ca_file":
+		default:
+			return DSN{}, fmt.Errorf("ClickHouse address %s: unknown setting %q; the settings are secure, skip_verify and ca_file", redactURL(raw), k)
+		}
+	}
 	return d, nil
+}
+
+// TLSConfig is the TLS configuration of a secure address (nil when it is not
+// secure): the system's CAs, or those of CAFile, or no verification at all
+// with SkipVerify.
+func (d DSN) TLSConfig() (*tls.Config, error) {
+	if !d.Secure {
+		return nil, nil
+	}
+	conf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: d.SkipVerify} //nolint:gosec // opt-in for self-signed servers
+	if d.CAFile != "" {
+		pem, err := os.ReadFile(d.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read the ClickHouse CA file (ca_file of CHAINSLEUTH_CLICKHOUSE): %w", err)
+		}
+		conf.RootCAs = x509.NewCertPool()
+		if !conf.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("the ClickHouse CA file %s (ca_file of CHAINSLEUTH_CLICKHOUSE) holds no PEM certificate", d.CAFile)
+		}
+	}
+	return conf, nil
 }
 
 // String is the address without the password, for logs and errors.

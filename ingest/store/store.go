@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -141,9 +140,11 @@ func (s *Store) dial(ctx context.Context, database string) (driver.Conn, error) 
 	if s.opts.Cluster != "" && !s.noSettings {
 		o.Settings["insert_distributed_sync"] = 1
 	}
-	if s.dsn.Secure {
-		o.TLS = &tls.Config{InsecureSkipVerify: s.dsn.SkipVerify} //nolint:gosec // opt-in for self-signed servers
+	tlsConf, err := s.dsn.TLSConfig()
+	if err != nil {
+		return nil, err
 	}
+	o.TLS = tlsConf
 	conn, err := ch.Open(o)
 	if err != nil {
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", s.dsn, err)
