@@ -66,10 +66,14 @@ func TestImportFromTheCommandLine(t *testing.T) {
 			t.Errorf("summary = %+v", got)
 		}
 	})
-	t.Run("a mainnet import of regtest addresses rejects them", func(t *testing.T) {
-		out, _, code := runCLI(t, env, "import", "companies", "--problems", "0", companies)
-		if code != 0 || !strings.Contains(out, "problems (0 of 2):") {
-			t.Errorf("exit %d\n%s", code, out)
+	t.Run("a mainnet import of regtest addresses rejects them and keeps the file's earlier import", func(t *testing.T) {
+		out, errOut, code := runCLI(t, env, "import", "companies", "--problems", "0", companies)
+		if code != 1 || !strings.Contains(out, "problems (0 of 3):") || !strings.Contains(out, "FAILED") ||
+			!strings.Contains(errOut, "1 of 1 files loaded nothing") {
+			t.Errorf("exit %d\n%s%s", code, out, errOut)
+		}
+		if out, errOut, code := runCLI(t, env, "company", "show", "C001", "--format", "json"); code != 0 || !strings.Contains(out, "C001") {
+			t.Errorf("the earlier import of companies.csv is gone: exit %d\n%s%s", code, out, errOut)
 		}
 	})
 	t.Run("a file that does not parse fails the command (exit 1) while the others load", func(t *testing.T) {
