@@ -50,7 +50,14 @@ type Options struct {
 	// CAFile is a PEM file of the certificate authorities an https node's
 	// certificate must chain to, instead of the system's.
 	CAFile string
+	// Timeout bounds each request: a node that accepts the connection but
+	// does not answer within it fails the call with ErrTimeout (0: no limit).
+	Timeout time.Duration
 }
+
+// ErrTimeout is returned for a request the node did not answer within
+// Options.Timeout.
+var ErrTimeout = errors.New("the node did not answer in time")
 
 // EnvCAFile is the environment variable commands read Options.CAFile from.
 const EnvCAFile = "CHAINSLEUTH_RPC_CA_FILE"
@@ -252,7 +259,7 @@ func (c *Client) BlockHashes(ctx context.Context, from, to int64) ([]string, err
 	out := make([]string, 0, to-from+1)
 	for lo := from; lo <= to; lo += int64(c.opts.MaxBatch) {
 		hi := min(to, lo+int64(c.opts.MaxBatch)-1)
-		hashes, err := await(ctx, func() ([]string, error) { return c.blockHashBatch(lo, hi) })
+		hashes, err := await(ctx, c.opts.Timeout, func() ([]string, error) { return c.blockHashBatch(lo, hi) })
 		if err != nil {
 			return nil, fmt.Errorf("get hashes of blocks %d..%d from %s: %w", lo, hi, c.host, classify(err))
 		}
@@ -410,7 +417,7 @@ func (c *Client) raw(ctx context.Context, method string, params ...any) (json.Ra
 		ps[i] = b
 	}
 	rc := c.conns[c.next.Add(1)%uint64(len(c.conns))]
-	res, err := await(ctx, func() (json.RawMessage, error) {
+	res, err := await(ctx, c.opts.Timeout, func() (json.RawMessage, error) {
 		return rc.RawRequestAsync(method, ps).Receive()
 	})
 	if err != nil {
@@ -422,10 +429,18 @@ func (c *Client) raw(ctx context.Context, method string, params ...any) (json.Ra
 // await runs f, which blocks on an rpcclient future, and returns its result
 // or ctx's error if ctx ends first. rpcclient has no per-call context, so
 // the abandoned call finishes (or is cut short by Close) in the background.
-func await[T any](ctx context.Context, f func() (T, error)) (T, error) {
+//
+// A timeout above 0 bounds the wait: past it the call fails with ErrTimeout.
+func await[T any](ctx context.Context, timeout time.Duration, f func() (T, error)) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, err
+	}
+	var expired <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
 	}
 	type result struct {
 		v   T
@@ -441,6 +456,8 @@ func await[T any](ctx context.Context, f func() (T, error)) (T, error) {
 		return r.v, r.err
 	case <-ctx.Done():
 		return zero, ctx.Err()
+	case <-expired:
+		return zero, fmt.Errorf("%w: no answer within %s (--rpc-timeout, CHAINSLEUTH_RPC_TIMEOUT); is the node overloaded or stuck?", ErrTimeout, timeout)
 	}
 }
 

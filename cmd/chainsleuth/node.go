@@ -19,20 +19,24 @@ func rpcCAFileFlag() cli.Flag {
 func btcNodeFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "btc-rpc", Usage: "node JSON-RPC URL http(s)://user:pass@host:port", EnvVars: []string{bitcoin.EnvRPC}, Value: "http://127.0.0.1:8332"},
+		rpcTimeoutFlag(),
 		rpcCAFileFlag(),
 	}
 }
 
 // dialBTC connects to the Bitcoin node the flags name.
 func dialBTC(c *cli.Context) (*bitcoin.Client, error) {
-	return bitcoin.DialOptions(c.Context, c.String("btc-rpc"), bitcoin.Options{CAFile: c.String("rpc-ca-file")})
+	if d := c.Duration("rpc-timeout"); d <= 0 {
+		return nil, usagef("--rpc-timeout %s: give a positive duration such as 30s", d)
+	}
+	return bitcoin.DialOptions(c.Context, c.String("btc-rpc"), bitcoin.Options{CAFile: c.String("rpc-ca-file"), Timeout: c.Duration("rpc-timeout")})
 }
 
 // ethNodeFlags are the flags of commands that read an Ethereum node.
 func ethNodeFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "eth-rpc", Usage: "node JSON-RPC URL http(s)://host:port (user:pass@ for basic auth)", EnvVars: []string{ethereum.EnvRPC}, Value: "http://127.0.0.1:8545"},
-		&cli.DurationFlag{Name: "rpc-timeout", Usage: "how long one request to the node may take, retries of a node that does not answer included, before the command fails", EnvVars: []string{"CHAINSLEUTH_RPC_TIMEOUT"}, Value: 60 * time.Second},
+		rpcTimeoutFlag(),
 		rpcCAFileFlag(),
 		&cli.BoolFlag{Name: "rpc-insecure", Usage: "accept any certificate from an https node (encrypted, not authenticated: tests and private networks only)", EnvVars: []string{"CHAINSLEUTH_RPC_INSECURE"}},
 	}
@@ -50,4 +54,9 @@ func dialEth(c *cli.Context, traces string) (*ethereum.Client, error) {
 		Traces: traces, Timeout: c.Duration("rpc-timeout"), Logger: slog.Default(),
 		CAFile: c.String("rpc-ca-file"), InsecureSkipVerify: c.Bool("rpc-insecure"),
 	})
+}
+
+// rpcTimeoutFlag bounds each request to a node (both chains).
+func rpcTimeoutFlag() cli.Flag {
+	return &cli.DurationFlag{Name: "rpc-timeout", Usage: "how long one request to the node may take (Ethereum: its retries of a node that does not answer included) before the command fails", EnvVars: []string{"CHAINSLEUTH_RPC_TIMEOUT"}, Value: 60 * time.Second}
 }
