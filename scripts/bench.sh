@@ -7,6 +7,8 @@ scripts/clickhouse.sh start >/dev/null
 export CHAINSLEUTH_BTCD=${CHAINSLEUTH_BTCD:-$(scripts/btcd.sh path)}
 out=$(mktemp)
 go test -run '^$' -bench 'BenchmarkIngestAgainstRawFetch' -benchtime 1x -timeout 60m ./ingest/btc/ | tee "$out" >&2
+# Peak RSS of the Bitcoin ingest at N and 10×N blocks (CHAINSLEUTH_BENCH_MEM_BLOCKS, default 100).
+go test -run '^$' -bench 'BenchmarkIngestMemoryAtTwoSizes' -benchtime 1x -timeout 60m ./ingest/btc/ | tee -a "$out" >&2
 # Ethereum: CHAINSLEUTH_BENCH_ETH_BLOCKS (default 1000) × CHAINSLEUTH_BENCH_ETH_TXS (default 50) on the dev chain.
 go test -run '^$' -bench 'BenchmarkIngestAgainstRawFetch' -benchtime 1x -timeout 60m ./ingest/eth/ |
   sed 's/^BenchmarkIngestAgainstRawFetch/BenchmarkEthIngestAgainstRawFetch/' | tee -a "$out" >&2

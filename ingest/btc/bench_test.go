@@ -26,20 +26,8 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 	blocks := envInt("CHAINSLEUTH_BENCH_BLOCKS", 300)
 	txs := envInt("CHAINSLEUTH_BENCH_TXS", 50)
 	workers := envInt("CHAINSLEUTH_BENCH_WORKERS", 4)
-	chain := regtest.Start(b, "bench", 110)
-	setup := time.Now()
-	chain.Fill(b, rand.New(rand.NewPCG(1, 2)), blocks, txs, 500)
-	b.Logf("filled %d blocks × %d txs in %s", blocks, txs, time.Since(setup).Round(time.Second))
 	ctx := context.Background()
-	node, err := bitcoin.Dial(ctx, chain.Node.URL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer node.Close()
-	tip, err := node.TipHeight(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
+	node, tip := filledChain(b, "bench", 1, blocks, txs)
 	level := slog.LevelWarn
 	if os.Getenv("CHAINSLEUTH_BENCH_DEBUG") != "" {
 		level = slog.LevelDebug
@@ -90,6 +78,25 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 		b.ReportMetric(raw.Seconds()/ing.Seconds(), "ratio")
 		b.ReportMetric(n, "blocks")
 	}
+}
+
+// filledChain starts a regtest chain of 110 blocks, adds blocks × txs transactions (seeded by seed), and dials
+// it; the node stops with the benchmark.
+func filledChain(b *testing.B, name string, seed uint64, blocks, txs int) (*bitcoin.Client, int64) {
+	chain := regtest.Start(b, name, 110)
+	setup := time.Now()
+	chain.Fill(b, rand.New(rand.NewPCG(seed, seed+1)), blocks, txs, 500)
+	b.Logf("filled %d blocks × %d txs in %s", blocks, txs, time.Since(setup).Round(time.Second))
+	node, err := bitcoin.Dial(context.Background(), chain.Node.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(node.Close)
+	tip, err := node.TipHeight(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return node, tip
 }
 
 func rawFetch(ctx context.Context, node *bitcoin.Client, tip int64, workers int) error {
