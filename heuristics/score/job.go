@@ -54,20 +54,9 @@ type Result struct {
 // Tables are not read with FINAL: FINAL would keep a newer run's row and the
 // run filter would then drop the address.
 
-// clustersOf maps addresses to their clusters in ClickHouse: the addresses
-// %s selects (a subquery; its bound values first), each with its cluster,
-// or the address's own id when it was never merged (bound after the
-// subquery's: chain, cluster run, chain, cluster run). Addresses the cluster
-// job has not seen are missing.
-const clustersOf = `SELECT address, if(merged = 1, cluster_id, id) AS cluster FROM (
-    SELECT address, id FROM address_ids WHERE address IN (%s) AND chain = ? AND run_id <= ?
-) AS i ANY LEFT JOIN (
-    SELECT address_id AS id, argMax(cluster_id, run_id) AS cluster_id, toUInt8(1) AS merged FROM address_clusters
-    WHERE chain = ? AND run_id <= ? GROUP BY address_id
-) AS c USING id`
-
 // clusterByHash is every address of a chain's address_ids by cityHash64,
-// with its cluster (bound: chain, cluster run, chain, cluster run).
+// with its cluster, or the address's own id when it was never merged
+// (bound: chain, cluster run, chain, cluster run).
 const clusterByHash = `SELECT cityHash64(address) AS hash, if(merged = 1, cluster_id, id) AS cluster FROM (
     SELECT address, id FROM address_ids WHERE chain = ? AND run_id <= ?
 ) AS i ANY LEFT JOIN (
@@ -75,56 +64,106 @@ const clusterByHash = `SELECT cityHash64(address) AS hash, if(merged = 1, cluste
     WHERE chain = ? AND run_id <= ? GROUP BY address_id
 ) AS c USING id`
 
+// The cluster map of a run: a Join-engine table (an in-memory hash table the
+// server keeps) from cityHash64(address) to the address's cluster, built
+// once per run and chain and read by every query of the run, then dropped.
+// Before it, each of the flows query's two joins built the same table anew
+// in both passes (10 s each at 16.5M addresses). Keys are 64-bit hashes, not
+// addresses: two addresses sharing one would share a cluster in the score
+// (a 6% chance of one such pair among 1.5B addresses). known = 0 marks an
+// address the cluster job has not seen (the join's default).
+//
+// The table is local to the server the scorer is connected to (with
+// --cluster too: the flows are read through the Distributed tables in a
+// subquery, so the joins run there). One score run at a time: a run drops
+// the maps that earlier runs left (clusterMapPrefix).
+const (
+	clusterMapPrefix = "score_clusters_"
+	// clusterMapDDL creates the map (%s: its name).
+	clusterMapDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64, known UInt8, cluster UInt32) ENGINE = Join(ANY, LEFT, hash)"
+	// clusterMapFill fills it (%s: its name; bound as clusterByHash).
+	clusterMapFill = "INSERT INTO %s SELECT hash, toUInt8(1), cluster FROM (" + clusterByHash + ")"
+	// clusterMapCount counts its keys (%s: its name).
+	clusterMapCount = "SELECT count() FROM %s"
+	// clusterMapDrop drops it (%s: its name).
+	clusterMapDrop = "DROP TABLE IF EXISTS %s"
+	// clusterMapsLeft lists the maps in the database (bound: the prefix as a LIKE pattern).
+	clusterMapsLeft = "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE ?"
+)
+
+// clusterMapName is the map of a score run.
+func clusterMapName(runID uint64) string { return fmt.Sprintf("%s%d", clusterMapPrefix, runID) }
+
+// clustersOf maps the addresses %[1]s selects (a subquery) to their
+// clusters through the map %[2]s; addresses the cluster job has not seen
+// are left out.
+const clustersOf = `SELECT address, cluster FROM (
+    SELECT address, cityHash64(address) AS hash FROM (%[1]s)
+) AS a ANY LEFT JOIN %[2]s USING hash
+WHERE known = 1`
+
 // committed keeps the rows of an off-chain table that belong to a file's
 // latest committed import (ingest/offchain/doc.go; bound: the import kind).
 const committed = "(file, version) IN (SELECT file, max(version) FROM offchain_imports WHERE kind = ? GROUP BY file)"
 
-// Queries of a run (all bound).
-var (
-	LatestTimeQuery = "SELECT toUInt32(max(time)) FROM transfers WHERE chain = ?"
-	// FlowsQuery streams the window's flows with the clusters of both sides,
-	// mapped by the server so the scorer holds no address map (bound: chain,
-	// since, chain, then chain, cluster run, chain, cluster run per side). The joins are on
-	// cityHash64 of the address, not the address: the server's in-memory
-	// join tables hold 8-byte keys instead of strings (two addresses sharing
-	// a 64-bit hash would share a cluster: a 6% chance of one such pair among
-	// 1.5B addresses, harmless for a score). known = 0 marks a side the cluster
-	// job has not seen.
-	FlowsQuery = `SELECT height, time, tx, no_sender, zero_sender, asset, value, kind, from_known, from_cluster, to_known, to_cluster FROM (
-    SELECT height, time, tx, idx, no_sender, zero_sender, asset, value, kind, to_hash, from_known, from_cluster FROM (
-        SELECT height, time, cityHash64(txid) AS tx, idx, from_address = '' AS no_sender,
-            from_address = '` + ZeroAddress + `' AS zero_sender, asset, value, kind,
-            cityHash64(from_address) AS from_hash, cityHash64(to_address) AS to_hash
-        FROM transfers FINAL
-        WHERE chain = ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
-            AND txid NOT IN (SELECT txid FROM coinjoins FINAL WHERE chain = ?)
-    ) AS t ANY LEFT JOIN (
-        SELECT hash AS from_hash, toUInt8(1) AS from_known, cluster AS from_cluster FROM (` + clusterByHash + `)
-    ) AS f USING from_hash
-) AS tf ANY LEFT JOIN (
-    SELECT hash AS to_hash, toUInt8(1) AS to_known, cluster AS to_cluster FROM (` + clusterByHash + `)
-) AS tt USING to_hash
-ORDER BY height, tx, idx`
-	// Clusters of tagged exchanges, sanctioned addresses, hot wallets with
-	// deposit addresses, and registry companies' addresses, of committed
-	// imports only (bound: chain, import kind, then clustersOf's).
-	ExchangeTagsQuery = fmt.Sprintf(clustersOf, "SELECT address FROM tags WHERE chain = ? AND category = 'exchange' AND "+committed)
-	SanctionedQuery   = fmt.Sprintf(clustersOf, "SELECT address FROM sanctions WHERE chain = ? AND "+committed)
-	// (bound: chain, import kind, then ExchangeTagsQuery's.)
-	CompanyAddrsQuery = `SELECT address, company_id, cluster FROM (
+// LatestTimeQuery is the time of a chain's latest transfer (bound: chain).
+const LatestTimeQuery = "SELECT toUInt32(max(time)) FROM transfers WHERE chain = ?"
+
+// FlowsQuery streams the window's flows with the clusters of both sides
+// through the map %[1]s, so the scorer holds no address map (bound: chain,
+// since, chain). Each join is a level of its own, with the key renamed
+// between them.
+func FlowsQuery(clusterMap string) string {
+	return fmt.Sprintf(`SELECT height, time, tx, no_sender, zero_sender, asset, value, kind, from_known, from_cluster,
+    known AS to_known, cluster AS to_cluster FROM (
+    SELECT height, time, tx, idx, no_sender, zero_sender, asset, value, kind, from_known, from_cluster, to_hash AS hash FROM (
+        SELECT height, time, tx, idx, no_sender, zero_sender, asset, value, kind, to_hash,
+            known AS from_known, cluster AS from_cluster FROM (
+            SELECT height, time, cityHash64(txid) AS tx, idx, from_address = '' AS no_sender,
+                from_address = '`+ZeroAddress+`' AS zero_sender, asset, value, kind,
+                cityHash64(from_address) AS hash, cityHash64(to_address) AS to_hash
+            FROM transfers FINAL
+            WHERE chain = ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
+                AND txid NOT IN (SELECT txid FROM coinjoins FINAL WHERE chain = ?)
+        ) AS t ANY LEFT JOIN %[1]s USING hash
+    ) AS tf
+) AS tt ANY LEFT JOIN %[1]s USING hash
+ORDER BY height, tx, idx`, clusterMap)
+}
+
+// Clusters of tagged exchanges, sanctioned addresses, hot wallets with
+// deposit addresses, and registry companies' addresses, of committed imports
+// only, through the map %s.
+
+// ExchangeTagsQuery: bound chain, import kind.
+func ExchangeTagsQuery(clusterMap string) string {
+	return fmt.Sprintf(clustersOf, "SELECT address FROM tags WHERE chain = ? AND category = 'exchange' AND "+committed, clusterMap)
+}
+
+// SanctionedQuery: bound chain, import kind.
+func SanctionedQuery(clusterMap string) string {
+	return fmt.Sprintf(clustersOf, "SELECT address FROM sanctions WHERE chain = ? AND "+committed, clusterMap)
+}
+
+// CompanyAddrsQuery: bound chain, import kind, chain, import kind.
+func CompanyAddrsQuery(clusterMap string) string {
+	return `SELECT address, company_id, cluster FROM (
     SELECT DISTINCT address, company_id FROM company_addresses WHERE chain = ? AND ` + committed + `
-) AS r ALL INNER JOIN (` + fmt.Sprintf(clustersOf, "SELECT address FROM company_addresses WHERE chain = ? AND "+committed) + `) AS c USING address
+) AS r ALL INNER JOIN (` + fmt.Sprintf(clustersOf, "SELECT address FROM company_addresses WHERE chain = ? AND "+committed, clusterMap) + `) AS c USING address
 ORDER BY company_id, address`
-	// DepositLinksQuery counts the deposit addresses linked to each hot
-	// wallet, by the hot wallet's cluster (bound: chain, cluster run, role
-	// pattern, then chain, cluster run, role pattern, then clustersOf's).
-	DepositLinksQuery = `SELECT cluster, toUInt64(sum(n)) FROM (
+}
+
+// DepositLinksQuery counts the deposit addresses linked to each hot wallet,
+// by the hot wallet's cluster (bound: chain, cluster run, role pattern,
+// chain, cluster run, role pattern).
+func DepositLinksQuery(clusterMap string) string {
+	return `SELECT cluster, toUInt64(sum(n)) FROM (
     SELECT a AS address, uniqExact(b) AS n FROM cluster_evidence
     WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ? GROUP BY a
-) AS d ALL INNER JOIN (` + fmt.Sprintf(clustersOf, `SELECT a FROM cluster_evidence
-    WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ?`) + `) AS c USING address
+) AS d ALL INNER JOIN (` + fmt.Sprintf(clustersOf, `SELECT a AS address FROM cluster_evidence
+    WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ?`, clusterMap) + `) AS c USING address
 GROUP BY cluster`
-)
+}
 
 const depositRole = `%"role":"deposit"%`
 
@@ -191,12 +230,17 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 		opts.Logger.Warn("no finished cluster run: every flow is unclustered and nothing is scored; run `chainsleuth cluster` first", "chain", chainName)
 	}
 	res.ClusterRun = clusterRun
+	clusterMap, err := buildClusterMap(ctx, st, opts.Logger, chainName, clusterRun, runID)
+	if err != nil {
+		return res, err
+	}
+	defer dropClusterMap(st, opts.Logger, clusterMap)
 	pass := 0
 	flows := func(yield func(*Flow) error) error {
 		pass++
 		yielded, attempts := 0, 0
-		args := []any{chainName, since, chainName, chainName, clusterRun, chainName, clusterRun, chainName, clusterRun, chainName, clusterRun}
-		return st.Query(ctx, "read flows", FlowsQuery, args, func() { attempts++ },
+		args := []any{chainName, since, chainName}
+		return st.Query(ctx, "read flows", FlowsQuery(clusterMap), args, func() { attempts++ },
 			func(r driver.Rows) error {
 				if attempts > 1 && yielded > 0 {
 					// A retried query would give the flows read so far a second time.
@@ -229,7 +273,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 				return yield(&f)
 			})
 	}
-	cctx, err := loadContext(ctx, st, chainName, clusterRun)
+	cctx, err := loadContext(ctx, st, chainName, clusterRun, clusterMap)
 	if err != nil {
 		return res, err
 	}
@@ -269,11 +313,10 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 
 // loadContext reads tags, sanctions, company addresses and deposit links,
 // by cluster.
-func loadContext(ctx context.Context, st *store.Store, chainName string, clusterRun uint64) (Context, error) {
+func loadContext(ctx context.Context, st *store.Store, chainName string, clusterRun uint64, clusterMap string) (Context, error) {
 	c := Context{ExchangeTag: map[int64]bool{}, DepositLinks: map[int64]int{}, Sanctioned: map[int64]bool{}, Company: map[int64]string{}}
-	runArgs := []any{chainName, clusterRun, chainName, clusterRun}
 	clusters := func(name, q, kind string, into map[int64]bool) error {
-		return st.Query(ctx, name, q, append([]any{chainName, kind}, runArgs...), nil, func(r driver.Rows) error {
+		return st.Query(ctx, name, q, []any{chainName, kind}, nil, func(r driver.Rows) error {
 			var a string
 			var id uint32
 			if err := r.Scan(&a, &id); err != nil {
@@ -283,14 +326,14 @@ func loadContext(ctx context.Context, st *store.Store, chainName string, cluster
 			return nil
 		})
 	}
-	if err := clusters("read exchange tags", ExchangeTagsQuery, offchain.KindTags, c.ExchangeTag); err != nil {
+	if err := clusters("read exchange tags", ExchangeTagsQuery(clusterMap), offchain.KindTags, c.ExchangeTag); err != nil {
 		return c, err
 	}
-	if err := clusters("read sanctioned addresses", SanctionedQuery, offchain.KindSanctions, c.Sanctioned); err != nil {
+	if err := clusters("read sanctioned addresses", SanctionedQuery(clusterMap), offchain.KindSanctions, c.Sanctioned); err != nil {
 		return c, err
 	}
-	err := st.Query(ctx, "read company addresses", CompanyAddrsQuery,
-		append([]any{chainName, offchain.KindCompanies, chainName, offchain.KindCompanies}, runArgs...), nil,
+	err := st.Query(ctx, "read company addresses", CompanyAddrsQuery(clusterMap),
+		[]any{chainName, offchain.KindCompanies, chainName, offchain.KindCompanies}, nil,
 		func(r driver.Rows) error {
 			var a, company string
 			var id uint32
@@ -305,8 +348,8 @@ func loadContext(ctx context.Context, st *store.Store, chainName string, cluster
 	if err != nil {
 		return c, err
 	}
-	err = st.Query(ctx, "read deposit links", DepositLinksQuery,
-		append([]any{chainName, clusterRun, depositRole, chainName, clusterRun, depositRole}, runArgs...), nil,
+	err = st.Query(ctx, "read deposit links", DepositLinksQuery(clusterMap),
+		[]any{chainName, clusterRun, depositRole, chainName, clusterRun, depositRole}, nil,
 		func(r driver.Rows) error {
 			var id uint32
 			var n uint64
@@ -332,3 +375,58 @@ func lastClusterRun(ctx context.Context, st *store.Store, chainName string) (uin
 // clusterJob is the cluster job's name in the runs table
 // (heuristics/cluster.JobName).
 const clusterJob = "cluster"
+
+// buildClusterMap drops the cluster maps earlier runs left, creates this
+// run's and fills it from the clusters of the cluster run, and checks that it
+// holds a key for every address (a short map would leave flows unclustered
+// without a word).
+func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, chainName string, clusterRun, runID uint64) (string, error) {
+	var left []string
+	err := st.Query(ctx, "list cluster maps", clusterMapsLeft, []any{clusterMapPrefix + "%"}, func() { left = nil },
+		func(r driver.Rows) error {
+			var name string
+			err := r.Scan(&name)
+			left = append(left, name)
+			return err
+		})
+	if err != nil {
+		return "", err
+	}
+	for _, name := range left {
+		log.Info("dropping the cluster map of an earlier score run", "table", name)
+		if err := st.Exec(ctx, "drop a cluster map", fmt.Sprintf(clusterMapDrop, name)); err != nil {
+			return "", err
+		}
+	}
+	name := clusterMapName(runID)
+	if err := st.Exec(ctx, "create the cluster map", fmt.Sprintf(clusterMapDDL, name)); err != nil {
+		return "", err
+	}
+	if err := st.Exec(ctx, "fill the cluster map", fmt.Sprintf(clusterMapFill, name), chainName, clusterRun, chainName, clusterRun); err != nil {
+		return "", err
+	}
+	var keys, addresses uint64
+	if err := st.QueryRow(ctx, "count the cluster map", fmt.Sprintf(clusterMapCount, name), nil, &keys); err != nil {
+		return "", err
+	}
+	if err := st.QueryRow(ctx, "count the clustered addresses", clusterAddressesCount, []any{chainName, clusterRun}, &addresses); err != nil {
+		return "", err
+	}
+	if keys != addresses {
+		return "", fmt.Errorf("the cluster map %s holds %d keys for %d address hashes: %w", name, keys, addresses, store.ErrShortWrite)
+	}
+	return name, nil
+}
+
+// clusterAddressesCount counts the distinct address hashes of a cluster run,
+// the keys its map must hold (bound: chain, cluster run).
+const clusterAddressesCount = "SELECT uniqExact(cityHash64(address)) FROM address_ids WHERE chain = ? AND run_id <= ?"
+
+// dropClusterMap drops a run's map, even when the run's context has ended.
+func dropClusterMap(st *store.Store, log *slog.Logger, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := st.Exec(ctx, "drop the cluster map", fmt.Sprintf(clusterMapDrop, name)); err != nil {
+		log.Warn("could not drop the cluster map; the next score run will", "table", name, "err", err)
+	}
+}

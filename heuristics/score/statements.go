@@ -1,14 +1,17 @@
 package score
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/chainsleuth/chainsleuth/ingest/store"
 )
 
 // Every statement a score run and its readers send, for `chainsleuth sql
-// dump` and the dialect test.
+// dump` and the dialect test. The cluster map's are shown with a sample
+// name (a run's is clusterMapName of its id).
 func init() {
+	sampleMap := clusterMapName(1)
 	f := &Features{Cluster: 7, Payers: 12, Payments: 20, SmallPayments: 18, FirstHeight: 100, LastHeight: 180, HoldBlocks: 12, Company: "C001"}
 	scores := []Score{{Cluster: 7, Score: 61.5, Kind: KindPonzi, KindConfidence: 0.8, Evidence: map[string]any{"payers": 12},
 		Components: Components{Payers: 0.6, SmallTicket: 0.9, Growth: 1, Payback: 0.3}, GrowthRatio: 5.5,
@@ -19,11 +22,17 @@ func init() {
 		store.InsertStatement("score.insert.cluster_scores", scoreRows("btc", 1, "score-v1", scores)),
 		store.InsertStatement("score.insert.alerts", alertRows("btc", 1, alerts, map[int64]string{7: KindPonzi})),
 		store.Statement{Name: "score.latest_time", SQL: LatestTimeQuery, Args: []any{"btc"}},
-		store.Statement{Name: "score.flows", SQL: FlowsQuery, Args: []any{"btc", uint32(1_700_000_000), "btc", "btc", uint64(3), "btc", uint64(3), "btc", uint64(3), "btc", uint64(3)}},
-		store.Statement{Name: "score.exchange_tags", SQL: ExchangeTagsQuery, Args: []any{"eth", "tags", "eth", uint64(3), "eth", uint64(3)}},
-		store.Statement{Name: "score.sanctioned", SQL: SanctionedQuery, Args: []any{"eth", "sanctions", "eth", uint64(3), "eth", uint64(3)}},
-		store.Statement{Name: "score.company_addresses", SQL: CompanyAddrsQuery, Args: []any{"eth", "companies", "eth", "companies", "eth", uint64(3), "eth", uint64(3)}},
-		store.Statement{Name: "score.deposit_links", SQL: DepositLinksQuery, Args: []any{"eth", uint64(3), depositRole, "eth", uint64(3), depositRole, "eth", uint64(3), "eth", uint64(3)}},
+		store.Statement{Name: "score.cluster_map.create", SQL: fmt.Sprintf(clusterMapDDL, sampleMap)},
+		store.Statement{Name: "score.cluster_map.fill", SQL: fmt.Sprintf(clusterMapFill, sampleMap), Args: []any{"btc", uint64(3), "btc", uint64(3)}},
+		store.Statement{Name: "score.cluster_map.count", SQL: fmt.Sprintf(clusterMapCount, sampleMap)},
+		store.Statement{Name: "score.cluster_map.addresses", SQL: clusterAddressesCount, Args: []any{"btc", uint64(3)}},
+		store.Statement{Name: "score.cluster_map.left", SQL: clusterMapsLeft, Args: []any{clusterMapPrefix + "%"}},
+		store.Statement{Name: "score.cluster_map.drop", SQL: fmt.Sprintf(clusterMapDrop, sampleMap)},
+		store.Statement{Name: "score.flows", SQL: FlowsQuery(sampleMap), Args: []any{"btc", uint32(1_700_000_000), "btc"}},
+		store.Statement{Name: "score.exchange_tags", SQL: ExchangeTagsQuery(sampleMap), Args: []any{"eth", "tags"}},
+		store.Statement{Name: "score.sanctioned", SQL: SanctionedQuery(sampleMap), Args: []any{"eth", "sanctions"}},
+		store.Statement{Name: "score.company_addresses", SQL: CompanyAddrsQuery(sampleMap), Args: []any{"eth", "companies", "eth", "companies"}},
+		store.Statement{Name: "score.deposit_links", SQL: DepositLinksQuery(sampleMap), Args: []any{"eth", uint64(3), depositRole, "eth", uint64(3), depositRole}},
 		store.Statement{Name: "score.top", SQL: TopQuery, Args: []any{uint64(10)}},
 		store.Statement{Name: "score.alerts", SQL: AlertsQuery, Args: []any{uint32(0)}},
 		store.Statement{Name: "score.count_run_rows", SQL: store.CountSQL("cluster_scores", false, "chain = ? AND run_id = ?"), Args: []any{"btc", uint64(1)}},

@@ -177,7 +177,8 @@ func seedFromEnv(def uint64) uint64 {
 // A score reads what finished and committed only: the rows of a cluster run
 // that is going or died (here: every Ethereum address moved into one
 // cluster) and tags of an import that never committed (every address an
-// exchange) change no score.
+// exchange) change no score. It leaves no cluster map behind, its own or one
+// a killed run left.
 func TestAScoreIgnoresADeadClusterRunAndUncommittedTags(t *testing.T) {
 	w := testworld.Build(t, seedFromEnv(22))
 	ctx := context.Background()
@@ -259,7 +260,18 @@ func TestAScoreIgnoresADeadClusterRunAndUncommittedTags(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A cluster map a killed score run left behind is dropped by the next run, which drops its own too.
+	if err := w.Store.Exec(ctx, "leave a map", "CREATE TABLE score_clusters_42 (hash UInt64, known UInt8, cluster UInt32) ENGINE = Join(ANY, LEFT, hash)"); err != nil {
+		t.Fatal(err)
+	}
 	if after := scores(); after != before {
 		t.Fatalf("scores with a dead cluster run and uncommitted tags:\n%s\nwant the scores before them:\n%s", after, before)
+	}
+	var maps uint64
+	if err := w.Store.QueryRow(ctx, "maps left", "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE 'score_clusters_%'", nil, &maps); err != nil {
+		t.Fatal(err)
+	}
+	if maps != 0 {
+		t.Errorf("%d cluster maps left after a score run", maps)
 	}
 }

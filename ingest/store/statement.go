@@ -38,7 +38,7 @@ const (
 	KindSchema   = "schema"   // CREATE …
 	KindInsert   = "insert"   // INSERT (rows sent with PrepareBatch)
 	KindQuery    = "query"    // SELECT …
-	KindMutation = "mutation" // ALTER … (DELETE, UPDATE)
+	KindMutation = "mutation" // ALTER … (DELETE, UPDATE), DROP …
 )
 
 // Kind of the statement: schema, insert, query or mutation.
@@ -52,7 +52,7 @@ func (s Statement) Kind() string {
 		return KindSchema
 	case strings.HasPrefix(head, "INSERT"):
 		return KindInsert
-	case strings.HasPrefix(head, "ALTER"):
+	case strings.HasPrefix(head, "ALTER"), strings.HasPrefix(head, "DROP"):
 		return KindMutation
 	}
 	return KindQuery
