@@ -23,7 +23,8 @@ var latestRuns = latestRunsOf(Job)
 
 // TopQuery reads the current scores, highest first, each with the company
 // the latest attribution run attached to the cluster with the highest
-// confidence, or else the registry company with a known address in it
+// confidence (of equal ones, the greatest company id, so every read names the
+// same), or else the registry company with a known address in it
 // (bound: limit).
 var TopQuery = `SELECT chain, cluster_id, score, kind, kind_confidence, payers, company_id, name, reasons FROM (
     SELECT chain, cluster_id, score, kind, kind_confidence, payers, if(attributed != '', attributed, company) AS company_id, reasons
@@ -31,7 +32,7 @@ var TopQuery = `SELECT chain, cluster_id, score, kind, kind_confidence, payers, 
         SELECT chain, cluster_id, score, kind, kind_confidence, payers, company, reasons FROM cluster_scores
         WHERE (chain, run_id) IN (` + latestRuns + `)
     ) AS s ANY LEFT JOIN (
-        SELECT chain, cluster_id, argMax(company_id, confidence) AS attributed FROM cluster_companies
+        SELECT chain, cluster_id, argMax(company_id, (confidence, company_id)) AS attributed FROM cluster_companies
         WHERE (chain, run_id) IN (` + latestRunsOf("attribute") + `) GROUP BY chain, cluster_id
     ) AS a USING (chain, cluster_id)
 ) AS x ANY LEFT JOIN (SELECT company_id, name FROM companies FINAL) AS c USING company_id
