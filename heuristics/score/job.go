@@ -114,13 +114,13 @@ const LatestTimeQuery = "SELECT toUInt32(max(time)) FROM transfers WHERE chain =
 // since, chain). Each join is a level of its own, with the key renamed
 // between them.
 func FlowsQuery(clusterMap string) string {
-	return fmt.Sprintf(`SELECT height, time, tx, no_sender, zero_sender, asset, value, kind, from_known, from_cluster,
+	return fmt.Sprintf(`SELECT height, time, tx, no_sender, zero_sender, asset, value, token, from_known, from_cluster,
     known AS to_known, cluster AS to_cluster FROM (
-    SELECT height, time, tx, idx, no_sender, zero_sender, asset, value, kind, from_known, from_cluster, to_hash AS hash FROM (
-        SELECT height, time, tx, idx, no_sender, zero_sender, asset, value, kind, to_hash,
+    SELECT height, time, tx, idx, no_sender, zero_sender, asset, value, token, from_known, from_cluster, to_hash AS hash FROM (
+        SELECT height, time, tx, idx, no_sender, zero_sender, asset, value, token, to_hash,
             known AS from_known, cluster AS from_cluster FROM (
             SELECT height, time, cityHash64(txid) AS tx, idx, from_address = '' AS no_sender,
-                from_address = '`+ZeroAddress+`' AS zero_sender, asset, value, kind,
+                from_address = '`+ZeroAddress+`' AS zero_sender, asset, value, kind = '`+string(chain.KindERC20)+`' AS token,
                 cityHash64(from_address) AS hash, cityHash64(to_address) AS to_hash
             FROM transfers FINAL
             WHERE chain = ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
@@ -247,14 +247,13 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 					return fmt.Errorf("the connection was lost while reading flows: %w; run the score again", store.ErrShortWrite)
 				}
 				f := Flow{}
-				var kind string
-				var noSender, zeroSender, fromKnown, toKnown uint8
+				var noSender, zeroSender, token, fromKnown, toKnown uint8
 				var fromCluster, toCluster uint32
-				if err := r.Scan(&f.Height, &f.Time, &f.Tx, &noSender, &zeroSender, &f.Asset, &f.Value, &kind,
+				if err := r.Scan(&f.Height, &f.Time, &f.Tx, &noSender, &zeroSender, &f.Asset, &f.Value, &token,
 					&fromKnown, &fromCluster, &toKnown, &toCluster); err != nil {
 					return err
 				}
-				f.Token = kind == string(chain.KindERC20)
+				f.Token = token == 1
 				f.Mint = f.Token && zeroSender == 1
 				f.FromCluster, f.ToCluster = NoCluster, NoCluster
 				if fromKnown == 1 && noSender == 0 && !f.Mint {
