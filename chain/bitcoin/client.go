@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +21,8 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/v2"
 	"github.com/btcsuite/btcd/rpcclient"
 	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/chainsleuth/chainsleuth/internal/cafile"
 )
 
 // ErrNoTxIndex is returned by Transaction when the node cannot serve the
@@ -109,13 +110,9 @@ func DialOptions(ctx context.Context, rawURL string, opts Options) (*Client, err
 	}
 	var roots *x509.CertPool // nil: the system's
 	if opts.CAFile != "" {
-		pem, err := os.ReadFile(opts.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read the node's CA file: %w; check %s", err, EnvCAFile)
-		}
-		roots = x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("the node's CA file %s holds no PEM certificate; check %s", opts.CAFile, EnvCAFile)
+		var pem []byte
+		if roots, pem, err = cafile.Read(opts.CAFile, "the node's CA file", "check "+EnvCAFile); err != nil {
+			return nil, err
 		}
 		cfg.Certificates = pem
 	}

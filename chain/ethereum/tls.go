@@ -4,9 +4,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
-	"os"
 	"strings"
+
+	"github.com/chainsleuth/chainsleuth/internal/cafile"
 )
 
 // EnvCAFile is the environment variable commands read Options.CAFile from;
@@ -21,26 +21,13 @@ func tlsConfig(o Options) (*tls.Config, error) {
 	}
 	conf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.InsecureSkipVerify}
 	if o.CAFile != "" {
-		pool, err := LoadCAFile(o.CAFile)
+		pool, _, err := cafile.Read(o.CAFile, "the node's CA file", "check "+EnvCAFile)
 		if err != nil {
 			return nil, err
 		}
 		conf.RootCAs = pool
 	}
 	return conf, nil
-}
-
-// LoadCAFile reads a PEM file of CA certificates into a pool.
-func LoadCAFile(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read the node's CA file: %w; check %s", err, EnvCAFile)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("the node's CA file %s holds no PEM certificate; check %s", path, EnvCAFile)
-	}
-	return pool, nil
 }
 
 // isCertificateError says whether err is a TLS certificate that could not be

@@ -2,12 +2,12 @@ package store
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
+
+	"github.com/chainsleuth/chainsleuth/internal/cafile"
 )
 
 // DefaultDSN is used when neither --clickhouse nor CHAINSLEUTH_CLICKHOUSE is set.
@@ -85,14 +85,11 @@ func (d DSN) TLSConfig() (*tls.Config, error) {
 	}
 	conf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: d.SkipVerify} //nolint:gosec // opt-in for self-signed servers
 	if d.CAFile != "" {
-		pem, err := os.ReadFile(d.CAFile)
+		pool, _, err := cafile.Read(d.CAFile, "the ClickHouse CA file", "check ca_file in CHAINSLEUTH_CLICKHOUSE")
 		if err != nil {
-			return nil, fmt.Errorf("read the ClickHouse CA file (ca_file of CHAINSLEUTH_CLICKHOUSE): %w", err)
+			return nil, err
 		}
-		conf.RootCAs = x509.NewCertPool()
-		if !conf.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("the ClickHouse CA file %s (ca_file of CHAINSLEUTH_CLICKHOUSE) holds no PEM certificate", d.CAFile)
-		}
+		conf.RootCAs = pool
 	}
 	return conf, nil
 }
