@@ -26,10 +26,11 @@ func btcNodeFlags() []cli.Flag {
 
 // dialBTC connects to the Bitcoin node the flags name.
 func dialBTC(c *cli.Context) (*bitcoin.Client, error) {
-	if d := c.Duration("rpc-timeout"); d <= 0 {
-		return nil, usagef("--rpc-timeout %s: give a positive duration such as 30s", d)
+	timeout, err := rpcTimeout(c)
+	if err != nil {
+		return nil, err
 	}
-	return bitcoin.DialOptions(c.Context, c.String("btc-rpc"), bitcoin.Options{CAFile: c.String("rpc-ca-file"), Timeout: c.Duration("rpc-timeout")})
+	return bitcoin.DialOptions(c.Context, c.String("btc-rpc"), bitcoin.Options{CAFile: c.String("rpc-ca-file"), Timeout: timeout})
 }
 
 // ethNodeFlags are the flags of commands that read an Ethereum node.
@@ -44,16 +45,26 @@ func ethNodeFlags() []cli.Flag {
 
 // dialEth connects to the Ethereum node the flags name, with the trace mode given.
 func dialEth(c *cli.Context, traces string) (*ethereum.Client, error) {
-	if d := c.Duration("rpc-timeout"); d <= 0 {
-		return nil, usagef("--rpc-timeout %s: give a positive duration such as 30s", d)
+	timeout, err := rpcTimeout(c)
+	if err != nil {
+		return nil, err
 	}
 	if c.Bool("rpc-insecure") {
 		slog.Warn("--rpc-insecure: the node's certificate is not verified", "chain", "eth")
 	}
 	return ethereum.Dial(c.Context, c.String("eth-rpc"), ethereum.Options{
-		Traces: traces, Timeout: c.Duration("rpc-timeout"), Logger: slog.Default(),
+		Traces: traces, Timeout: timeout, Logger: slog.Default(),
 		CAFile: c.String("rpc-ca-file"), InsecureSkipVerify: c.Bool("rpc-insecure"),
 	})
+}
+
+// rpcTimeout is --rpc-timeout, which must be positive.
+func rpcTimeout(c *cli.Context) (time.Duration, error) {
+	d := c.Duration("rpc-timeout")
+	if d <= 0 {
+		return 0, usagef("--rpc-timeout %s: give a positive duration such as 30s", d)
+	}
+	return d, nil
 }
 
 // rpcTimeoutFlag bounds each request to a node (both chains).
