@@ -148,14 +148,21 @@ func Export(ctx context.Context, st *store.Store, chain string, each func(addres
 	})
 }
 
-// lastRun is the id of the last cluster run of chain that finished; ErrNotFound when none has.
-func lastRun(ctx context.Context, st *store.Store, chain string) (uint64, error) {
+// LastFinishedRun is the id of the last cluster run of chain that finished, or 0 when none has: the
+// clusters readers see (show, export, score).
+func LastFinishedRun(ctx context.Context, st *store.Store, chain string) (uint64, error) {
 	last, err := runs.NewRecorder(st).Last(ctx, JobName, chain)
-	if err != nil {
+	if err != nil || last == nil {
 		return 0, err
 	}
-	if last == nil {
-		return 0, fmt.Errorf("no finished cluster run on %s: %w (run `chainsleuth cluster --chain %s` after ingesting)", chain, ErrNotFound, chain)
-	}
 	return last.ID, nil
+}
+
+// lastRun is LastFinishedRun, ErrNotFound when no run has finished.
+func lastRun(ctx context.Context, st *store.Store, chain string) (uint64, error) {
+	run, err := LastFinishedRun(ctx, st, chain)
+	if err == nil && run == 0 {
+		err = fmt.Errorf("no finished cluster run on %s: %w (run `chainsleuth cluster --chain %s` after ingesting)", chain, ErrNotFound, chain)
+	}
+	return run, err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/chainsleuth/chainsleuth/chain"
+	"github.com/chainsleuth/chainsleuth/heuristics/cluster"
 	"github.com/chainsleuth/chainsleuth/heuristics/runs"
 	"github.com/chainsleuth/chainsleuth/ingest/offchain"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
@@ -222,7 +223,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 		since = latest - uint32(window/time.Second)
 	}
 	res.Since = time.Unix(int64(since), 0).UTC().Format(time.RFC3339)
-	clusterRun, err := lastClusterRun(ctx, st, chainName)
+	clusterRun, err := cluster.LastFinishedRun(ctx, st, chainName)
 	if err != nil {
 		return res, err
 	}
@@ -360,20 +361,6 @@ func loadContext(ctx context.Context, st *store.Store, chainName string, cluster
 		})
 	return c, err
 }
-
-// lastClusterRun is the id of the last cluster run of the chain that
-// finished, or 0.
-func lastClusterRun(ctx context.Context, st *store.Store, chainName string) (uint64, error) {
-	last, err := runs.NewRecorder(st).Last(ctx, clusterJob, chainName)
-	if err != nil || last == nil {
-		return 0, err
-	}
-	return last.ID, nil
-}
-
-// clusterJob is the cluster job's name in the runs table
-// (heuristics/cluster.JobName).
-const clusterJob = "cluster"
 
 // buildClusterMap drops the cluster maps earlier runs left, creates this
 // run's and fills it from the clusters of the cluster run, and checks that it
