@@ -9,12 +9,13 @@
 //
 // The partition a stream of unions produces does not depend on their order, and neither do the cluster
 // ids; only the shape of the trees does.
+//
+// Union takes one link; UnionPairs takes many and prefetches the nodes of later links while it joins the
+// earlier ones, which is what keeps links in random order fast (docs/performance.md). The forest's array
+// is advised into huge pages on Linux, for the same reason.
 package unionfind
 
-import (
-	"fmt"
-	"slices"
-)
+import "fmt"
 
 // MaxID is the largest id the forest can hold.
 const MaxID = 1<<31 - 2
@@ -49,7 +50,14 @@ func (f *Forest) Grow(n int) {
 	if n <= len(f.nodes) {
 		return
 	}
-	f.nodes = slices.Grow(f.nodes, n-len(f.nodes))
+	if n > cap(f.nodes) {
+		// A new backing array, advised before anything is written to it (copy and the loop below are
+		// its first writes), so the kernel can back it with huge pages from the start.
+		nodes := make([]node, len(f.nodes), max(n, cap(f.nodes)*5/4))
+		adviseHugePages(nodes)
+		copy(nodes, f.nodes)
+		f.nodes = nodes
+	}
 	for i := len(f.nodes); i < n; i++ {
 		f.nodes = append(f.nodes, node{parent: -1, low: uint32(i)})
 	}
@@ -89,6 +97,55 @@ func (f *Forest) Union(a, b uint32) bool {
 	nb.parent = int32(ra)
 	na.low = min(na.low, nb.low)
 	return true
+}
+
+// pairGroup is how many pairs UnionPairs prefetches at a time. Measured on 50M ids and 100M random pairs:
+// 4 pairs 20-21M/s, 8 pairs 22M/s, 16 pairs 20-22M/s, 32 pairs 19M/s.
+const pairGroup = 8
+
+// UnionPairs joins the sets of pairs[0] and pairs[1], pairs[2] and pairs[3], and so on, in that order,
+// and returns how many of the pairs were apart. The result is the same as calling Union on each pair;
+// it is faster on ids spread across a large forest because it prefetches two groups ahead: the nodes of
+// the pairs after next, and the parents of the next pairs, so their cache misses overlap the unions of
+// these. Every id must be below Len().
+func (f *Forest) UnionPairs(pairs []uint32) (merges int) {
+	if len(pairs)%2 != 0 {
+		panic(fmt.Sprintf("unionfind: UnionPairs got %d ids, not pairs", len(pairs)))
+	}
+	const g = 2 * pairGroup
+	group := func(k int) []uint32 {
+		start := k * g
+		if start >= len(pairs) {
+			return nil
+		}
+		return pairs[start:min(len(pairs), start+g)]
+	}
+	if len(pairs) == 0 {
+		return 0
+	}
+	first := &f.nodes[0] // an id of pairs is out of range if the forest is empty
+	var parents [g]uint32
+	prefetchNodes(first, group(0))
+	prefetchNodes(first, group(1))
+	for k := 0; k*g < len(pairs); k++ {
+		prefetchNodes(first, group(k+2))
+		next := group(k + 1)
+		for i, x := range next { // their nodes were prefetched one group ago
+			up := x
+			if px := f.nodes[x].parent; px >= 0 {
+				up = uint32(px)
+			}
+			parents[i] = up
+		}
+		prefetchNodes(first, parents[:len(next)])
+		cur := group(k)
+		for i := 0; i < len(cur); i += 2 {
+			if f.Union(cur[i], cur[i+1]) {
+				merges++
+			}
+		}
+	}
+	return merges
 }
 
 // Cluster is the cluster id of x: the smallest id in its set.

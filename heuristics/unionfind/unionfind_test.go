@@ -117,3 +117,63 @@ func TestUnionOrderDoesNotChangeThePartition(t *testing.T) {
 		}
 	}
 }
+
+// UnionPairs must leave exactly the forest a loop of Union calls leaves (same partition, cluster ids and
+// sizes, same count of merges), for any number of pairs: fewer than one prefetch group, a few groups, and
+// a length that leaves a partial last group.
+func TestUnionPairsEqualsOneUnionAfterAnother(t *testing.T) {
+	for _, pairs := range []int{0, 1, 3, pairGroup, pairGroup + 1, 2*pairGroup + 3, 5000} {
+		r := rand.New(rand.NewPCG(3, uint64(pairs)))
+		const n = 3000
+		links := make([]uint32, 2*pairs)
+		for i := range links {
+			links[i] = uint32(r.IntN(n))
+		}
+		one, all := New(n), New(n)
+		want := 0
+		for i := 0; i < len(links); i += 2 {
+			if one.Union(links[i], links[i+1]) {
+				want++
+			}
+		}
+		if got := all.UnionPairs(links); got != want {
+			t.Fatalf("%d pairs: UnionPairs merged %d, Union one after another %d", pairs, got, want)
+		}
+		for i := range uint32(n) {
+			if one.Cluster(i) != all.Cluster(i) || one.Size(i) != all.Size(i) {
+				t.Fatalf("%d pairs, id %d: cluster %d size %d, want %d and %d", pairs, i,
+					all.Cluster(i), all.Size(i), one.Cluster(i), one.Size(i))
+			}
+		}
+	}
+}
+
+func TestUnionPairsRefusesAnOddCountAndAnIDOutOfRange(t *testing.T) {
+	for name, links := range map[string][]uint32{"odd": {1, 2, 3}, "out of range": {1, 2, 3, 10}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: UnionPairs(%v) on 10 ids did not panic", name, links)
+				}
+			}()
+			New(10).UnionPairs(links)
+		}()
+	}
+}
+
+// Grow keeps every set, and the forest keeps working, across reallocations.
+func TestGrowKeepsTheSetsAcrossReallocations(t *testing.T) {
+	f := New(2)
+	f.Union(0, 1)
+	joined := 2 // 0, 1 and the last id of each size below
+	for n := 3; n < 5000; n = n*3/2 + 1 {
+		f.Grow(n)
+		f.Union(uint32(n-1), 1)
+		joined++
+	}
+	last := uint32(f.Len() - 1)
+	if f.Size(0) != joined || f.Cluster(last) != 0 || f.Size(last-1) != 1 {
+		t.Fatalf("after growing to %d ids: size of 0 %d (want %d), cluster of %d: %d, size of %d: %d",
+			f.Len(), f.Size(0), joined, last, f.Cluster(last), last-1, f.Size(last-1))
+	}
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package unionfind
+
+// adviseHugePages does nothing off Linux.
+func adviseHugePages([]node) {}
