@@ -95,7 +95,8 @@ type Context struct {
 
 // Flows streams a chain's flows in block order (height, then transaction:
 // the flows of one transaction are adjacent), calling yield for each. It is
-// called once per pass and must give the same flows each time.
+// called once per pass and must give the same flows each time. The *Flow
+// is valid only during the call: a Flows may reuse it for the next one.
 type Flows func(yield func(*Flow) error) error
 
 // SliceFlows streams the flows of a slice.

@@ -231,23 +231,30 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 		opts.Logger.Warn("no finished cluster run: every flow is unclustered and nothing is scored; run `chainsleuth cluster` first", "chain", chainName)
 	}
 	res.ClusterRun = clusterRun
+	started := time.Now()
 	clusterMap, err := buildClusterMap(ctx, st, opts.Logger, chainName, clusterRun, runID)
 	if err != nil {
 		return res, err
 	}
+	opts.Logger.Info("cluster map built", "chain", chainName, "table", clusterMap, "took", time.Since(started).Round(time.Millisecond))
 	defer dropClusterMap(st, opts.Logger, clusterMap)
 	pass := 0
 	flows := func(yield func(*Flow) error) error {
 		pass++
 		yielded, attempts := 0, 0
 		args := []any{chainName, since, chainName}
+		started := time.Now()
+		defer func() {
+			opts.Logger.Info("flows read", "chain", chainName, "pass", pass, "flows", yielded, "took", time.Since(started).Round(time.Millisecond))
+		}()
+		var f Flow // one for all rows: yield must not keep it (Flows)
 		return st.Query(ctx, "read flows", FlowsQuery(clusterMap), args, func() { attempts++ },
 			func(r driver.Rows) error {
 				if attempts > 1 && yielded > 0 {
 					// A retried query would give the flows read so far a second time.
 					return fmt.Errorf("the connection was lost while reading flows: %w; run the score again", store.ErrShortWrite)
 				}
-				f := Flow{}
+				f = Flow{}
 				var noSender, zeroSender, token, fromKnown, toKnown uint8
 				var fromCluster, toCluster uint32
 				if err := r.Scan(&f.Height, &f.Time, &f.Tx, &noSender, &zeroSender, &f.Asset, &f.Value, &token,
