@@ -42,7 +42,9 @@ func New(n int) *Forest {
 // Len is the number of ids.
 func (f *Forest) Len() int { return len(f.nodes) }
 
-// Grow adds singleton sets until the forest holds n ids (it never shrinks).
+// Grow adds singleton sets until the forest holds n ids (it never shrinks). When the array must move, it
+// grows by at least a quarter, so a run that grows chunk by chunk copies it a few times, not once per
+// chunk; the spare capacity is at most a quarter of BytesPerID per id.
 func (f *Forest) Grow(n int) {
 	if n-1 > MaxID {
 		panic(fmt.Sprintf("unionfind: %d ids exceed the maximum %d", n, MaxID+1))
