@@ -238,47 +238,49 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 	}
 	opts.Logger.Info("cluster map built", "chain", chainName, "table", clusterMap, "took", time.Since(started).Round(time.Millisecond))
 	defer dropClusterMap(st, opts.Logger, clusterMap)
+	// Each pass reads the flows query anew (nothing per flow is kept). Pass
+	// 2's query is sent as soon as pass 1's flows arrive, so the server has
+	// sorted them by the time the scorer wants them.
+	readCtx, stopReads := context.WithCancel(ctx)
+	defer stopReads()
+	query, args := FlowsQuery(clusterMap), []any{chainName, since, chainName}
+	free := make(chan []Flow, 2*flowBatchesAhead)
+	var ahead <-chan flowBatch
 	pass := 0
 	flows := func(yield func(*Flow) error) error {
 		pass++
-		yielded, attempts := 0, 0
-		args := []any{chainName, since, chainName}
-		started := time.Now()
+		started, yielded := time.Now(), 0
 		defer func() {
 			opts.Logger.Info("flows read", "chain", chainName, "pass", pass, "flows", yielded, "took", time.Since(started).Round(time.Millisecond))
 		}()
-		var f Flow // one for all rows: yield must not keep it (Flows)
-		return st.Query(ctx, "read flows", FlowsQuery(clusterMap), args, func() { attempts++ },
-			func(r driver.Rows) error {
-				if attempts > 1 && yielded > 0 {
-					// A retried query would give the flows read so far a second time.
-					return fmt.Errorf("the connection was lost while reading flows: %w; run the score again", store.ErrShortWrite)
-				}
-				f = Flow{}
-				var noSender, zeroSender, token, fromKnown, toKnown uint8
-				var fromCluster, toCluster uint32
-				if err := r.Scan(&f.Height, &f.Time, &f.Tx, &noSender, &zeroSender, &f.Asset, &f.Value, &token,
-					&fromKnown, &fromCluster, &toKnown, &toCluster); err != nil {
+		batches := ahead
+		if batches == nil {
+			batches = readFlows(readCtx, st, query, args, free)
+		}
+		ahead = nil
+		for b := range batches {
+			if b.err != nil {
+				return b.err
+			}
+			if pass == 1 && ahead == nil {
+				ahead = readFlows(readCtx, st, query, args, free)
+			}
+			if pass == 1 {
+				res.Flows += len(b.flows)
+				res.Unclustered += b.unclustered
+			}
+			for i := range b.flows {
+				yielded++
+				if err := yield(&b.flows[i]); err != nil {
 					return err
 				}
-				f.Token = token == 1
-				f.Mint = f.Token && zeroSender == 1
-				f.FromCluster, f.ToCluster = NoCluster, NoCluster
-				if fromKnown == 1 && noSender == 0 && !f.Mint {
-					f.FromCluster = int64(fromCluster)
-				}
-				if toKnown == 1 {
-					f.ToCluster = int64(toCluster)
-				}
-				if pass == 1 {
-					res.Flows++
-					if (noSender == 0 && !f.Mint && f.FromCluster == NoCluster) || f.ToCluster == NoCluster {
-						res.Unclustered++
-					}
-				}
-				yielded++
-				return yield(&f)
-			})
+			}
+			select {
+			case free <- b.flows:
+			default:
+			}
+		}
+		return readCtx.Err()
 	}
 	cctx, err := loadContext(ctx, st, chainName, clusterRun, clusterMap)
 	if err != nil {

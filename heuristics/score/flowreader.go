@@ -1,0 +1,100 @@
+package score
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/chainsleuth/chainsleuth/ingest/store"
+)
+
+// flowBatch is up to flowBatchSize flows of one pass in order, with how
+// many of them have a side the cluster job has not seen; or the error that
+// ended the read.
+type flowBatch struct {
+	flows       []Flow
+	unclustered int
+	err         error
+}
+
+// flowBatchSize is how many flows a batch holds.
+const flowBatchSize = 4096
+
+// flowBatchesAhead is how many batches may wait for the scorer; then the
+// reader, and behind it the server, waits on the socket.
+const flowBatchesAhead = 4
+
+// readFlows runs the flows query (bound: args) in a goroutine of its own and
+// hands its flows over in batches, closing the channel after the last one.
+// Scanning the driver's columns then runs beside the scorer's work, and a
+// pass can be started before the scorer needs it: the server reads, joins
+// and sorts its flows while the scorer is still busy with the pass before.
+// Memory is bounded by flowBatchesAhead batches; nothing else is kept.
+// Batches come back through free for reuse. Cancel ctx to stop early.
+func readFlows(ctx context.Context, st *store.Store, query string, args []any, free chan []Flow) <-chan flowBatch {
+	out := make(chan flowBatch, flowBatchesAhead)
+	go func() {
+		defer close(out)
+		send := func(b flowBatch) bool {
+			select {
+			case out <- b:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		newBatch := func() []Flow {
+			select {
+			case b := <-free:
+				return b[:0]
+			default:
+				return make([]Flow, 0, flowBatchSize)
+			}
+		}
+		cur := flowBatch{flows: newBatch()}
+		sent, attempts := 0, 0
+		err := st.Query(ctx, "read flows", query, args, func() { attempts++ }, func(r driver.Rows) error {
+			if attempts > 1 && sent+len(cur.flows) > 0 {
+				// A retried query would give the flows read so far a second time.
+				return fmt.Errorf("the connection was lost while reading flows: %w; run the score again", store.ErrShortWrite)
+			}
+			cur.flows = append(cur.flows, Flow{})
+			f := &cur.flows[len(cur.flows)-1]
+			var noSender, zeroSender, token, fromKnown, toKnown uint8
+			var fromCluster, toCluster uint32
+			if err := r.Scan(&f.Height, &f.Time, &f.Tx, &noSender, &zeroSender, &f.Asset, &f.Value, &token,
+				&fromKnown, &fromCluster, &toKnown, &toCluster); err != nil {
+				return err
+			}
+			f.Token = token == 1
+			f.Mint = f.Token && zeroSender == 1
+			f.FromCluster, f.ToCluster = NoCluster, NoCluster
+			if fromKnown == 1 && noSender == 0 && !f.Mint {
+				f.FromCluster = int64(fromCluster)
+			}
+			if toKnown == 1 {
+				f.ToCluster = int64(toCluster)
+			}
+			if (noSender == 0 && !f.Mint && f.FromCluster == NoCluster) || f.ToCluster == NoCluster {
+				cur.unclustered++
+			}
+			if len(cur.flows) == flowBatchSize {
+				sent += len(cur.flows)
+				if !send(cur) {
+					return ctx.Err()
+				}
+				cur = flowBatch{flows: newBatch()}
+			}
+			return nil
+		})
+		if err != nil {
+			send(flowBatch{err: err})
+			return
+		}
+		if len(cur.flows) > 0 {
+			send(cur)
+		}
+	}()
+	return out
+}

@@ -1,0 +1,85 @@
+package score
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/chainsleuth/chainsleuth/internal/testenv"
+)
+
+// syntheticFlowsQuery gives n rows in the flows query's columns (bound: n):
+// flow i has height i, its sender unknown to the cluster job when i % 7 == 0.
+const syntheticFlowsQuery = `SELECT toUInt64(number) AS height, toDateTime(number, 'UTC') AS time, cityHash64(number) AS tx,
+    toUInt8(0) AS no_sender, toUInt8(0) AS zero_sender, 'BTC' AS asset, toFloat64(number) AS value, toUInt8(0) AS token,
+    toUInt8(number % 7 != 0) AS from_known, toUInt32(number % 100) AS from_cluster, toUInt8(1) AS to_known,
+    toUInt32(number % 13) AS to_cluster
+FROM system.numbers LIMIT ?`
+
+// The reader hands over every flow once, in the query's order, across batch
+// boundaries and with batches reused; it counts the unclustered ones.
+func TestReadFlowsHandsOverEveryFlowInOrder(t *testing.T) {
+	st, _ := testenv.Store(t)
+	const n = 3*flowBatchSize + 17
+	free := make(chan []Flow, 2)
+	for pass := range 2 { // the second pass reuses the first one's batches
+		next, unclustered := uint64(0), 0
+		for b := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(n)}, free) {
+			if b.err != nil {
+				t.Fatal(b.err)
+			}
+			unclustered += b.unclustered
+			for _, f := range b.flows {
+				wantFrom := int64(next % 100)
+				if next%7 == 0 {
+					wantFrom = NoCluster
+				}
+				if f.Height != next || f.FromCluster != wantFrom || f.ToCluster != int64(next%13) || f.Value != float64(next) {
+					t.Fatalf("pass %d, flow %d: %+v", pass, next, f)
+				}
+				next++
+			}
+			select { // as the scorer does: keep a batch for reuse when there is room
+			case free <- b.flows:
+			default:
+			}
+		}
+		if next != n || unclustered != (n+6)/7 {
+			t.Fatalf("pass %d: %d flows, %d unclustered; want %d and %d", pass, next, unclustered, n, (n+6)/7)
+		}
+	}
+}
+
+// A failing query ends the batches with its error; a cancelled read stops
+// and closes the channel although nobody takes its batches.
+func TestReadFlowsEndsWithTheQuerysErrorAndStopsWhenCancelled(t *testing.T) {
+	st, _ := testenv.Store(t)
+	var last flowBatch
+	for b := range readFlows(context.Background(), st, "SELECT * FROM no_such_table WHERE 1 = ?", []any{1}, nil) {
+		last = b
+	}
+	if last.err == nil {
+		t.Fatal("a query of a missing table ended without an error")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	batches := readFlows(ctx, st, syntheticFlowsQuery, []any{uint64(100_000_000)}, nil)
+	if b := <-batches; b.err != nil || len(b.flows) != flowBatchSize {
+		t.Fatalf("first batch: %d flows, err %v", len(b.flows), b.err)
+	}
+	cancel()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case b, ok := <-batches:
+			if !ok {
+				return
+			}
+			if b.err != nil && !errors.Is(b.err, context.Canceled) {
+				t.Logf("after cancel: %v", b.err)
+			}
+		case <-deadline:
+			t.Fatal("the reader was still going 30 s after its context was cancelled")
+		}
+	}
+}
