@@ -1,6 +1,7 @@
 package score
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -34,10 +35,9 @@ type Features struct {
 	OutflowValue   AssetValues
 	FirstHeight    uint64 // first inbound payment
 	LastHeight     uint64
-	NewPayers      map[uint64]int // period index → payers paying for the first time
-	PeriodTime     map[uint64]time.Time
-	IssuedPayers   int    // payers that received tokens back
-	IssuedHow      string // "minted", "sent by the cluster", "sent by one issuer"
+	NewPayers      PeriodCounts // payers paying for the first time, by period
+	IssuedPayers   int          // payers that received tokens back
+	IssuedHow      string       // "minted", "sent by the cluster", "sent by one issuer"
 	PaybackValue   AssetValues
 	PaybackPayers  int // earlier payers paid back
 	CashoutValue   AssetValues
@@ -82,6 +82,34 @@ func (a AssetValues) Get(asset string) float64 {
 		}
 	}
 	return 0
+}
+
+// PeriodCounts are counts by period index, in increasing order of period,
+// each with the time of the flow that first counted in it. Flows come in
+// block order, so a count goes to the last period or a new one after it: a
+// short list is smaller and faster than a map per cluster.
+type PeriodCounts []PeriodCount
+
+// PeriodCount is the count of one period.
+type PeriodCount struct {
+	Period uint64
+	N      int
+	Time   time.Time
+}
+
+// Add counts one in period p, at time t if p had no count yet.
+func (c *PeriodCounts) Add(p uint64, t time.Time) {
+	n := len(*c)
+	if n > 0 && (*c)[n-1].Period == p {
+		(*c)[n-1].N++
+		return
+	}
+	i, found := slices.BinarySearchFunc(*c, p, func(x PeriodCount, p uint64) int { return cmp.Compare(x.Period, p) })
+	if found { // an earlier period again (flows out of block order)
+		(*c)[i].N++
+		return
+	}
+	*c = slices.Insert(*c, i, PeriodCount{Period: p, N: 1, Time: t})
 }
 
 // Context is what else is known about clusters: exchanges, sanctioned
@@ -132,7 +160,7 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 	get := func(c int64) *Features {
 		f := feats[c]
 		if f == nil {
-			f = &Features{Cluster: c, NewPayers: map[uint64]int{}, PeriodTime: map[uint64]time.Time{}, HoldBlocks: -1}
+			f = &Features{Cluster: c, HoldBlocks: -1}
 			feats[c] = f
 		}
 		return f
@@ -163,11 +191,7 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 			firstPay[pair(b, a)] = uint32(f.Height)
 			fb.Payers++
 			fa.Counterparties++
-			p := f.Height / period
-			fb.NewPayers[p]++
-			if _, ok := fb.PeriodTime[p]; !ok {
-				fb.PeriodTime[p] = f.Time
-			}
+			fb.NewPayers.Add(f.Height/period, f.Time)
 			if ctx.Sanctioned[a] {
 				fb.Sanctioned = max(fb.Sanctioned, 0.5)
 			}

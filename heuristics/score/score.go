@@ -64,9 +64,15 @@ func growth(f *Features, cfg Config, period uint64) (best float64, bestPeriod ui
 	first := f.FirstHeight / period
 	last := f.LastHeight / period
 	g := cfg.Growth
-	sum := 0
+	sum, next := 0, 0 // next: the first count of f.NewPayers not behind p
 	for p := first; p <= last; p++ {
-		n := f.NewPayers[p]
+		for next < len(f.NewPayers) && f.NewPayers[next].Period < p {
+			next++
+		}
+		n, at := 0, time.Time{}
+		if next < len(f.NewPayers) && f.NewPayers[next].Period == p {
+			n, at = f.NewPayers[next].N, f.NewPayers[next].Time
+		}
 		seen := int(p - first)
 		if seen >= g.BaselinePeriods && n >= g.MinNewPayers {
 			baseline := max(float64(sum)/float64(seen), g.MinBaseline)
@@ -80,7 +86,7 @@ func growth(f *Features, cfg Config, period uint64) (best float64, bestPeriod ui
 					sev = "high"
 				}
 				alerts = append(alerts, Alert{Cluster: f.Cluster, PeriodStart: p * period, PeriodEnd: (p+1)*period - 1,
-					PeriodTime: f.PeriodTime[p], NewPayers: n, Baseline: float64(sum) / float64(seen), Ratio: ratio, Severity: sev})
+					PeriodTime: at, NewPayers: n, Baseline: float64(sum) / float64(seen), Ratio: ratio, Severity: sev})
 			}
 		}
 		sum += n

@@ -2,6 +2,7 @@ package score
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +187,23 @@ func TestFewPayersGateTheScore(t *testing.T) {
 	scores, _ := EvaluateAll(w.compute(t, Context{}, testConfig()), testConfig(), "eth")
 	if s := scoreOf(scores, 1000); s.Score > 15 {
 		t.Errorf("a cluster with one payer scores %.1f", s.Score)
+	}
+}
+
+// Counts by period keep increasing period order and the time of each
+// period's first count, whether flows come in block order or not.
+func TestPeriodCountsKeepOrderAndEachPeriodsFirstTime(t *testing.T) {
+	at := func(s int) time.Time { return time.Unix(int64(s), 0).UTC() }
+	var c PeriodCounts
+	for _, add := range []struct {
+		p uint64
+		s int
+	}{{5, 50}, {5, 51}, {7, 70}, {3, 30}, {7, 71}, {5, 52}, {3, 31}, {9, 90}} {
+		c.Add(add.p, at(add.s))
+	}
+	want := PeriodCounts{{Period: 3, N: 2, Time: at(30)}, {Period: 5, N: 3, Time: at(50)},
+		{Period: 7, N: 2, Time: at(70)}, {Period: 9, N: 1, Time: at(90)}}
+	if !slices.Equal(c, want) {
+		t.Fatalf("counts %v, want %v", c, want)
 	}
 }
