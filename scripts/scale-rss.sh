@@ -8,6 +8,9 @@
 #           2,000 per block; transaction t pays and spends addresses t to t + 100,000 (drawn at random), so
 #           addresses are reused, co-spends merge clusters, and every chunk of blocks looks alike at both
 #           sizes; then `cluster --chain btc`.
+# SCALE_SIZES="N ..." replaces the two sizes (e.g. one size of 100000000); SCORE_WINDOW (default 0: every
+# transfer) is score's --window, e.g. 30d, the default config's, to score the last 30 days of a long dataset
+# (generated blocks are 10 minutes apart, 3,000 transfers each: 30 days are 12.96M transfers).
 # Neither job may keep anything per transaction in memory: score keeps state per cluster and per pair of
 # clusters, cluster its union-find (8 bytes per address) and one chunk of blocks.
 set -euo pipefail
@@ -55,7 +58,7 @@ FROM numbers($(($1 / 2000)))"
 SELECT 'btc', $(($1 / 2000)), '', 1, now() FROM system.one"
 }
 
-for n in "$small" $((small * 10)); do
+for n in ${SCALE_SIZES:-$small $((small * 10))}; do
   db=chainsleuth_rss_${job}_$n
   export CHAINSLEUTH_CLICKHOUSE=clickhouse://127.0.0.1:$port/$db
   q() { clickhouse-client --port "$port" -d "$db" --max_memory_usage 0 -q "$1"; }
@@ -64,7 +67,7 @@ for n in "$small" $((small * 10)); do
   "generate_$job" "$n"
   addrs=$(q "SELECT count() FROM address_ids")
   case "$job" in
-  score) args=(score --chain btc --window 0 --period-blocks 144) ;;
+  score) args=(score --chain btc --window "${SCORE_WINDOW:-0}" --period-blocks 144) ;;
   cluster) args=(cluster --chain btc) ;;
   esac
   /usr/bin/time -f "$job: $n $([ "$job" = score ] && echo transfers || echo transactions), %e s, peak RSS %M KB" \

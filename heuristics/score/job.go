@@ -55,15 +55,27 @@ type Result struct {
 // Tables are not read with FINAL: FINAL would keep a newer run's row and the
 // run filter would then drop the address.
 
-// clusterByHash is every address of a chain's address_ids by cityHash64,
-// with its cluster, or the address's own id when it was never merged
-// (bound: chain, cluster run, chain, cluster run).
+// clusterByHash is every address of a chain's address_ids with an id in
+// [lo, hi), by cityHash64, with its cluster, or the address's own id when it
+// was never merged (bound: chain, cluster run, lo, hi, chain, cluster run,
+// lo, hi).
 const clusterByHash = `SELECT cityHash64(address) AS hash, if(merged = 1, cluster_id, id) AS cluster FROM (
-    SELECT address, id FROM address_ids WHERE chain = ? AND run_id <= ?
+    SELECT address, id FROM address_ids WHERE chain = ? AND run_id <= ? AND id >= ? AND id < ?
 ) AS i ANY LEFT JOIN (
     SELECT address_id AS id, argMax(cluster_id, run_id) AS cluster_id, toUInt8(1) AS merged FROM address_clusters
-    WHERE chain = ? AND run_id <= ? GROUP BY address_id
+    WHERE chain = ? AND run_id <= ? AND address_id >= ? AND address_id < ? GROUP BY address_id
 ) AS c USING id`
+
+// clusterMapChunk is how many address ids one insert into the cluster map
+// reads. In one insert, the join's right side and the map's growth hit the
+// server's per-query memory limit (7.45 GiB here) at 39M addresses; in chunks
+// a query holds one chunk's join and at most one resize of the map.
+// A variable so that tests can make chunks small.
+var clusterMapChunk uint64 = 10_000_000
+
+// clusterMapIDs is the largest address id of a cluster run, and whether it
+// has any (bound: chain, cluster run).
+const clusterMapIDs = "SELECT count(), max(id) FROM address_ids WHERE chain = ? AND run_id <= ?"
 
 // The cluster map of a run: a Join-engine table (an in-memory hash table the
 // server keeps) from cityHash64(address) to the address's cluster, built
@@ -82,7 +94,7 @@ const (
 	clusterMapPrefix = "score_clusters_"
 	// clusterMapDDL creates the map (%s: its name).
 	clusterMapDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64, known UInt8, cluster UInt32) ENGINE = Join(ANY, LEFT, hash)"
-	// clusterMapFill fills it (%s: its name; bound as clusterByHash).
+	// clusterMapFill fills it with one chunk of ids (%s: its name; bound as clusterByHash).
 	clusterMapFill = "INSERT INTO %s SELECT hash, toUInt8(1), cluster FROM (" + clusterByHash + ")"
 	// clusterMapCount counts its keys (%s: its name).
 	clusterMapCount = "SELECT count() FROM %s"
@@ -397,8 +409,17 @@ func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, cha
 	if err := st.Exec(ctx, "create the cluster map", fmt.Sprintf(clusterMapDDL, name)); err != nil {
 		return "", err
 	}
-	if err := st.Exec(ctx, "fill the cluster map", fmt.Sprintf(clusterMapFill, name), chainName, clusterRun, chainName, clusterRun); err != nil {
+	var ids uint64
+	var maxID uint32
+	if err := st.QueryRow(ctx, "find the largest address id", clusterMapIDs, []any{chainName, clusterRun}, &ids, &maxID); err != nil {
 		return "", err
+	}
+	for lo := uint64(0); ids > 0 && lo <= uint64(maxID); lo += clusterMapChunk {
+		hi := lo + clusterMapChunk
+		if err := st.Exec(ctx, "fill the cluster map", fmt.Sprintf(clusterMapFill, name),
+			chainName, clusterRun, lo, hi, chainName, clusterRun, lo, hi); err != nil {
+			return "", err
+		}
 	}
 	var keys, addresses uint64
 	if err := st.QueryRow(ctx, "count the cluster map", fmt.Sprintf(clusterMapCount, name), nil, &keys); err != nil {
