@@ -73,9 +73,10 @@ const clusterByHash = `SELECT cityHash64(address) AS hash, if(merged = 1, cluste
 // A variable so that tests can make chunks small.
 var clusterMapChunk uint64 = 10_000_000
 
-// clusterMapIDs is the largest address id of a cluster run, and whether it
-// has any (bound: chain, cluster run).
-const clusterMapIDs = "SELECT count(), max(id) FROM address_ids WHERE chain = ? AND run_id <= ?"
+// clusterMapIDs is the largest address id of a cluster run, which bounds the
+// fill's chunks, and the count of its distinct address hashes, the keys its
+// map must hold (bound: chain, cluster run).
+const clusterMapIDs = "SELECT max(id), uniqExact(cityHash64(address)) FROM address_ids WHERE chain = ? AND run_id <= ?"
 
 // The cluster map of a run: a Join-engine table (an in-memory hash table the
 // server keeps) from cityHash64(address) to the address's cluster, built
@@ -274,10 +275,10 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 			if b.err != nil {
 				return b.err
 			}
-			if pass == 1 && ahead == nil {
-				ahead = readFlows(readCtx, st, query, args, free)
-			}
 			if pass == 1 {
+				if ahead == nil {
+					ahead = readFlows(readCtx, st, query, args, free)
+				}
 				res.Flows += len(b.flows)
 				res.Unclustered += b.unclustered
 			}
@@ -409,23 +410,20 @@ func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, cha
 	if err := st.Exec(ctx, "create the cluster map", fmt.Sprintf(clusterMapDDL, name)); err != nil {
 		return "", err
 	}
-	var ids uint64
 	var maxID uint32
-	if err := st.QueryRow(ctx, "find the largest address id", clusterMapIDs, []any{chainName, clusterRun}, &ids, &maxID); err != nil {
+	var addresses uint64
+	if err := st.QueryRow(ctx, "count the clustered addresses", clusterMapIDs, []any{chainName, clusterRun}, &maxID, &addresses); err != nil {
 		return "", err
 	}
-	for lo := uint64(0); ids > 0 && lo <= uint64(maxID); lo += clusterMapChunk {
+	for lo := uint64(0); addresses > 0 && lo <= uint64(maxID); lo += clusterMapChunk {
 		hi := lo + clusterMapChunk
 		if err := st.Exec(ctx, "fill the cluster map", fmt.Sprintf(clusterMapFill, name),
 			chainName, clusterRun, lo, hi, chainName, clusterRun, lo, hi); err != nil {
 			return "", err
 		}
 	}
-	var keys, addresses uint64
+	var keys uint64
 	if err := st.QueryRow(ctx, "count the cluster map", fmt.Sprintf(clusterMapCount, name), nil, &keys); err != nil {
-		return "", err
-	}
-	if err := st.QueryRow(ctx, "count the clustered addresses", clusterAddressesCount, []any{chainName, clusterRun}, &addresses); err != nil {
 		return "", err
 	}
 	if keys != addresses {
@@ -433,10 +431,6 @@ func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, cha
 	}
 	return name, nil
 }
-
-// clusterAddressesCount counts the distinct address hashes of a cluster run,
-// the keys its map must hold (bound: chain, cluster run).
-const clusterAddressesCount = "SELECT uniqExact(cityHash64(address)) FROM address_ids WHERE chain = ? AND run_id <= ?"
 
 // dropClusterMap drops a run's map, even when the run's context has ended.
 func dropClusterMap(st *store.Store, log *slog.Logger, name string) {

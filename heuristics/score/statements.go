@@ -27,7 +27,6 @@ func init() {
 		store.Statement{Name: "score.cluster_map.fill", SQL: fmt.Sprintf(clusterMapFill, sampleMap),
 			Args: []any{"btc", uint64(3), uint64(0), clusterMapChunk, "btc", uint64(3), uint64(0), clusterMapChunk}},
 		store.Statement{Name: "score.cluster_map.count", SQL: fmt.Sprintf(clusterMapCount, sampleMap)},
-		store.Statement{Name: "score.cluster_map.addresses", SQL: clusterAddressesCount, Args: []any{"btc", uint64(3)}},
 		store.Statement{Name: "score.cluster_map.left", SQL: clusterMapsLeft, Args: []any{clusterMapPrefix + "%"}},
 		store.Statement{Name: "score.cluster_map.drop", SQL: fmt.Sprintf(clusterMapDrop, sampleMap)},
 		store.Statement{Name: "score.flows", SQL: FlowsQuery(sampleMap), Args: []any{"btc", uint32(1_700_000_000), "btc"}},
