@@ -23,15 +23,22 @@ import (
 // Each iteration runs the same links twice on fresh forests, in one run so that the machine's load is
 // the same for both: one Union call per link (each-unions/s) and UnionPairs (unions/s, the engine's
 // figure), and reports their ratio (x-each) and the process's memory in huge pages (huge-MB, Linux only;
-// the links are not advised, so this is the forests', against a forest of ids × 8 B). Benchmarks only run with -bench, so the 800 MB of links is never allocated by
-// a plain `go test`.
+// the links are not advised, so this is the forests', against a forest of ids × 8 B).
+//
+// The machine's own limit is measured in the same run: touches/s is how fast it updates the nodes of
+// the links' ids one after another (an increment of each end's node, no find, no dependence between
+// them), and touches-per-union is that rate over UnionPairs' rate: how many such node accesses one
+// union costs. A union must touch at least its two ends, so 2 is the floor; on random links the
+// parents of the ends add about two more. Machines differ by 2× in this rate (docs/performance.md),
+// so the absolute unions/s are read against it. Benchmarks only run with -bench, so the 800 MB of
+// links is never allocated by a plain `go test`.
 func BenchmarkUnion(b *testing.B) {
 	ids, edges := envInt("CHAINSLEUTH_UF_IDS", 50_000_000), envInt("CHAINSLEUTH_UF_EDGES", 100_000_000)
 	for _, kind := range []string{"random", "local", "stream"} {
 		b.Run(fmt.Sprintf("%s/ids=%d/edges=%d", kind, ids, edges), func(b *testing.B) {
 			links := syntheticLinks(kind, ids, edges)
 			b.ResetTimer()
-			var each, pairs time.Duration
+			var each, pairs, touch time.Duration
 			merged := 0
 			for range b.N {
 				b.StopTimer()
@@ -51,11 +58,16 @@ func BenchmarkUnion(b *testing.B) {
 					b.Fatalf("UnionPairs merged %d, Union one link at a time %d", got, merged)
 				}
 				pairs += time.Since(start)
+				b.StopTimer()
+				touch += touchNodes(New(ids), links)
+				b.StartTimer()
 			}
 			n := float64(edges) * float64(b.N)
 			b.ReportMetric(n/pairs.Seconds(), "unions/s")
 			b.ReportMetric(n/each.Seconds(), "each-unions/s")
 			b.ReportMetric(each.Seconds()/pairs.Seconds(), "x-each")
+			b.ReportMetric(2*n/touch.Seconds(), "touches/s")
+			b.ReportMetric(2*n/touch.Seconds()/(n/pairs.Seconds()), "touches-per-union")
 			b.ReportMetric(BytesPerID, "B/address")
 			b.ReportMetric(float64(merged), "merges")
 			if huge := anonHugeBytes(); huge >= 0 {
@@ -63,6 +75,17 @@ func BenchmarkUnion(b *testing.B) {
 			}
 		})
 	}
+}
+
+// touchNodes increments the node of every id of links in a fresh forest and returns the time it took:
+// the rate at which this machine reaches random nodes of a forest this size when nothing waits on a read.
+func touchNodes(f *Forest, links []uint32) time.Duration {
+	nodes := f.nodes
+	start := time.Now()
+	for _, id := range links {
+		nodes[id].parent++
+	}
+	return time.Since(start)
 }
 
 // syntheticLinks makes the links of one kind of BenchmarkUnion, always the same for the same sizes.
