@@ -123,9 +123,19 @@ const committed = "(file, version) IN (SELECT file, max(version) FROM offchain_i
 // LatestTimeQuery is the time of a chain's latest transfer (bound: chain).
 const LatestTimeQuery = "SELECT toUInt32(max(time)) FROM transfers WHERE chain = ?"
 
+// WindowStartQuery is the lowest height of a transfer at or after a time
+// (bound: chain, since as a Unix time): every flow of the window is at this
+// height or above, so the flows query can say so, and the server reads only
+// that range of transfers' key (ordered by chain, then height) and the
+// partitions it touches. Block times are not strictly increasing, hence the
+// minimum rather than a lookup of one block.
+const WindowStartQuery = "SELECT min(height) FROM transfers WHERE chain = ? AND time >= toDateTime(?, 'UTC')"
+
 // FlowsQuery streams the window's flows with the clusters of both sides
 // through the map %[1]s, so the scorer holds no address map (bound: chain,
-// since, chain). Each join is a level of its own, with the key renamed
+// the window's first height (WindowStartQuery), since, chain). The height
+// bound selects no fewer rows than the time alone; it is what lets the
+// server skip the rest of the table. Each join is a level of its own, with the key renamed
 // between them.
 func FlowsQuery(clusterMap string) string {
 	return fmt.Sprintf(`SELECT height, time, tx, no_sender, zero_sender, asset, value, token, from_known, from_cluster,
@@ -137,7 +147,7 @@ func FlowsQuery(clusterMap string) string {
                 from_address = '`+ZeroAddress+`' AS zero_sender, asset, value, kind = '`+string(chain.KindERC20)+`' AS token,
                 cityHash64(from_address) AS hash, cityHash64(to_address) AS to_hash
             FROM transfers FINAL
-            WHERE chain = ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
+            WHERE chain = ? AND height >= ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
                 AND txid NOT IN (SELECT txid FROM coinjoins FINAL WHERE chain = ?)
         ) AS t ANY LEFT JOIN %[1]s USING hash
     ) AS tf
@@ -236,6 +246,12 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 		since = latest - uint32(window/time.Second)
 	}
 	res.Since = time.Unix(int64(since), 0).UTC().Format(time.RFC3339)
+	var fromHeight uint64
+	if since > 0 {
+		if err := st.QueryRow(ctx, "window's first height", WindowStartQuery, []any{chainName, since}, &fromHeight); err != nil {
+			return res, err
+		}
+	}
 	clusterRun, err := cluster.LastFinishedRun(ctx, st, chainName)
 	if err != nil {
 		return res, err
@@ -256,7 +272,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 	// sorted them by the time the scorer wants them.
 	readCtx, stopReads := context.WithCancel(ctx)
 	defer stopReads()
-	query, args := FlowsQuery(clusterMap), []any{chainName, since, chainName}
+	query, args := FlowsQuery(clusterMap), []any{chainName, fromHeight, since, chainName}
 	free := make(chan []Flow, 2*flowBatchesAhead)
 	var ahead <-chan flowBatch
 	pass := 0

@@ -85,6 +85,10 @@ CREATE TABLE IF NOT EXISTS btc_outputs (
 ) ENGINE = ReplacingMergeTree PARTITION BY intDiv(height, 10000) ORDER BY (txid, vout, height);
 
 -- Value transfers of every chain: the edges of the fund-flow graph (chain.Transfer).
+-- Ordered by height first, so that the score's window (a range of recent heights) is a range of the primary
+-- key: FINAL then merges only that range. The key holds the same columns as before (txid first until
+-- 2026-12-07), so rows replace each other exactly as they did. An address's history is read from
+-- transfers_by_address, a transaction's from btc_txs / eth_transactions: nothing reads this table by txid.
 CREATE TABLE IF NOT EXISTS transfers (
     chain {{.LowCardinalityString}},
     height UInt64,
@@ -97,7 +101,7 @@ CREATE TABLE IF NOT EXISTS transfers (
     amount String,
     value Float64,
     kind {{.LowCardinalityString}}
-) ENGINE = ReplacingMergeTree PARTITION BY (chain, intDiv(height, 100000)) ORDER BY (chain, txid, idx, height);
+) ENGINE = ReplacingMergeTree PARTITION BY (chain, intDiv(height, 100000)) ORDER BY (chain, height, txid, idx);
 
 -- The same transfers, one row per side, ordered by address: an address's history is one range read.
 -- direction: 1 = the address received, -1 = the address sent.

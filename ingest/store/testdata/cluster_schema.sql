@@ -98,9 +98,9 @@ CREATE TABLE IF NOT EXISTS transfers_local ON CLUSTER chainsleuth_cluster (
     amount String,
     value Float64,
     kind LowCardinality(String)
-) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/chainsleuth/transfers_local', '{replica}') PARTITION BY (chain, intDiv(height, 100000)) ORDER BY (chain, txid, idx, height);
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/chainsleuth/transfers_local', '{replica}') PARTITION BY (chain, intDiv(height, 100000)) ORDER BY (chain, height, txid, idx);
 
-CREATE TABLE IF NOT EXISTS transfers ON CLUSTER chainsleuth_cluster AS transfers_local ENGINE = Distributed(chainsleuth_cluster, chainsleuth, transfers_local, cityHash64(txid));
+CREATE TABLE IF NOT EXISTS transfers ON CLUSTER chainsleuth_cluster AS transfers_local ENGINE = Distributed(chainsleuth_cluster, chainsleuth, transfers_local, cityHash64(height));
 
 CREATE TABLE IF NOT EXISTS transfers_by_address_local ON CLUSTER chainsleuth_cluster (
     chain LowCardinality(String),
