@@ -54,19 +54,24 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, f
 		}
 		cur := flowBatch{flows: newBatch()}
 		sent, attempts := 0, 0
+		// Every row is scanned into the same variables through the same
+		// destinations, then copied into the batch: scanning into fresh
+		// ones would allocate each of them, and the slice, once per row.
+		var row Flow
+		var noSender, zeroSender, token, fromKnown, toKnown uint8
+		var fromCluster, toCluster uint32
+		dest := []any{&row.Height, &row.Time, &row.Tx, &noSender, &zeroSender, &row.Asset, &row.Value, &token,
+			&fromKnown, &fromCluster, &toKnown, &toCluster}
 		err := st.Query(ctx, "read flows", query, args, func() { attempts++ }, func(r driver.Rows) error {
 			if attempts > 1 && sent+len(cur.flows) > 0 {
 				// A retried query would give the flows read so far a second time.
 				return fmt.Errorf("the connection was lost while reading flows: %w; run the score again", store.ErrShortWrite)
 			}
-			cur.flows = append(cur.flows, Flow{})
-			f := &cur.flows[len(cur.flows)-1]
-			var noSender, zeroSender, token, fromKnown, toKnown uint8
-			var fromCluster, toCluster uint32
-			if err := r.Scan(&f.Height, &f.Time, &f.Tx, &noSender, &zeroSender, &f.Asset, &f.Value, &token,
-				&fromKnown, &fromCluster, &toKnown, &toCluster); err != nil {
+			if err := r.Scan(dest...); err != nil {
 				return err
 			}
+			cur.flows = append(cur.flows, row)
+			f := &cur.flows[len(cur.flows)-1]
 			f.Token = token == 1
 			f.Mint = f.Token && zeroSender == 1
 			f.FromCluster, f.ToCluster = NoCluster, NoCluster
