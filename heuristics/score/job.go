@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -55,15 +56,26 @@ type Result struct {
 // Tables are not read with FINAL: FINAL would keep a newer run's row and the
 // run filter would then drop the address.
 
-// clusterByHash is every address of a chain's address_ids with an id in
-// [lo, hi), by cityHash64, with its cluster, or the address's own id when it
-// was never merged (bound: chain, cluster run, lo, hi, chain, cluster run,
-// lo, hi).
-const clusterByHash = `SELECT cityHash64(address) AS hash, if(merged = 1, cluster_id, id) AS cluster FROM (
-    SELECT address, id FROM address_ids WHERE chain = ? AND run_id <= ? AND id >= ? AND id < ?
+// runAddressIDs are the address ids with an id in [lo, hi) and their
+// hashes, of the addresses the run reads: those in the run's set %[1]s
+// (runAddressesFill; bound: chain, cluster run, lo, hi). The set is applied
+// outside the read of address_ids, so that with --cluster (address_ids a
+// Distributed table) it is applied where the set is.
+const runAddressIDs = `SELECT id, hash FROM (
+        SELECT id, cityHash64(address) AS hash FROM address_ids WHERE chain = ? AND run_id <= ? AND id >= ? AND id < ?
+    ) WHERE hash IN %[1]s`
+
+// clusterByHash is every address of runAddressIDs (%[1]s: the run's set) by
+// its hash, with its cluster, or the address's own id when it was never
+// merged (bound: chain, cluster run, lo, hi, chain, cluster run, lo, hi,
+// chain, cluster run, lo, hi).
+const clusterByHash = `SELECT hash, if(merged = 1, cluster_id, id) AS cluster FROM (
+    ` + runAddressIDs + `
 ) AS i ANY LEFT JOIN (
     SELECT address_id AS id, argMax(cluster_id, run_id) AS cluster_id, toUInt8(1) AS merged FROM address_clusters
-    WHERE chain = ? AND run_id <= ? AND address_id >= ? AND address_id < ? GROUP BY address_id
+    WHERE chain = ? AND run_id <= ? AND address_id >= ? AND address_id < ?
+        AND address_id IN (SELECT id FROM (` + runAddressIDs + `))
+    GROUP BY address_id
 ) AS c USING id`
 
 // clusterMapChunk is how many address ids one insert into the cluster map
@@ -73,14 +85,23 @@ const clusterByHash = `SELECT cityHash64(address) AS hash, if(merged = 1, cluste
 // A variable so that tests can make chunks small.
 var clusterMapChunk uint64 = 10_000_000
 
-// clusterMapIDs is the largest address id of a cluster run, which bounds the
-// fill's chunks, and the count of its distinct address hashes, the keys its
-// map must hold (bound: chain, cluster run).
-const clusterMapIDs = "SELECT max(id), uniqExact(cityHash64(address)) FROM address_ids WHERE chain = ? AND run_id <= ?"
+// everyAddressID bounds every address id from above (ids are UInt32).
+const everyAddressID = uint64(1) << 32
+
+// clusterMapIDs is the largest id of the addresses the run reads (%s: the
+// run's set), which bounds the fill's chunks, and the count of their
+// distinct hashes, the keys the map must hold (bound: chain, cluster run,
+// 0, the largest id + 1).
+const clusterMapIDs = "SELECT max(id), uniqExact(hash) FROM (" + runAddressIDs + ")"
 
 // The cluster map of a run: a Join-engine table (an in-memory hash table the
 // server keeps) from cityHash64(address) to the address's cluster, built
 // once per run and chain and read by every query of the run, then dropped.
+// It holds the addresses the run reads, not every address of the chain: the
+// sides of the window's transfers, and the tagged, sanctioned, registered and
+// deposit-linked addresses (runAddressesFill). Their hashes are first
+// collected in a Set-engine table beside the map, so the map's memory grows
+// with the window, not with the chain.
 // Before it, each of the flows query's two joins built the same table anew
 // in both passes (10 s each at 16.5M addresses). Keys are 64-bit hashes, not
 // addresses: two addresses sharing one would share a cluster in the score
@@ -95,8 +116,10 @@ const (
 	clusterMapPrefix = "score_clusters_"
 	// clusterMapDDL creates the map (%s: its name).
 	clusterMapDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64, known UInt8, cluster UInt32) ENGINE = Join(ANY, LEFT, hash)"
-	// clusterMapFill fills it with one chunk of ids (%s: its name; bound as clusterByHash).
-	clusterMapFill = "INSERT INTO %s SELECT hash, toUInt8(1), cluster FROM (" + clusterByHash + ")"
+	// runAddressesDDL creates the set of the run's address hashes (%s: its name).
+	runAddressesDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64) ENGINE = Set"
+	// clusterMapFill fills the map %[2]s with one chunk of ids (%[1]s: the set; bound as clusterByHash).
+	clusterMapFill = "INSERT INTO %[2]s SELECT hash, toUInt8(1), cluster FROM (" + clusterByHash + ")"
 	// clusterMapCount counts its keys (%s: its name).
 	clusterMapCount = "SELECT count() FROM %s"
 	// clusterMapDrop drops it (%s: its name).
@@ -107,6 +130,37 @@ const (
 
 // clusterMapName is the map of a score run.
 func clusterMapName(runID uint64) string { return fmt.Sprintf("%s%d", clusterMapPrefix, runID) }
+
+// runAddressesName is the set of a score run's address hashes: a name with
+// the maps' prefix, so that a run drops those earlier runs left too.
+func runAddressesName(clusterMap string) string { return clusterMap + "_addresses" }
+
+// The addresses a run reads besides the window's flows, each a subquery of
+// one column, address.
+const (
+	// exchangeTagAddresses: bound chain, import kind.
+	exchangeTagAddresses = "SELECT address FROM tags WHERE chain = ? AND category = 'exchange' AND " + committed
+	// sanctionedAddresses: bound chain, import kind.
+	sanctionedAddresses = "SELECT address FROM sanctions WHERE chain = ? AND " + committed
+	// companyAddresses: bound chain, import kind.
+	companyAddresses = "SELECT address FROM company_addresses WHERE chain = ? AND " + committed
+	// depositHotWallets: bound chain, cluster run, role pattern.
+	depositHotWallets = `SELECT a AS address FROM cluster_evidence
+    WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ?`
+)
+
+// runAddressesFill collects into the set %s the hashes of every address a
+// run reads: both sides of the window's transfers, then the addresses of
+// the context queries (bound: chain, the window's first height, since,
+// chain, tags kind, chain, sanctions kind, chain, companies kind, chain,
+// cluster run, role pattern).
+const runAddressesFill = `INSERT INTO %s SELECT cityHash64(address) FROM (
+    SELECT arrayJoin([from_address, to_address]) AS address FROM transfers
+    WHERE chain = ? AND height >= ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
+    UNION ALL ` + exchangeTagAddresses + `
+    UNION ALL ` + sanctionedAddresses + `
+    UNION ALL ` + companyAddresses + `
+    UNION ALL ` + depositHotWallets + `)`
 
 // clustersOf maps the addresses %[1]s selects (a subquery) to their
 // clusters through the map %[2]s; addresses the cluster job has not seen
@@ -161,19 +215,19 @@ ORDER BY height, tx, idx`, clusterMap)
 
 // ExchangeTagsQuery: bound chain, import kind.
 func ExchangeTagsQuery(clusterMap string) string {
-	return fmt.Sprintf(clustersOf, "SELECT address FROM tags WHERE chain = ? AND category = 'exchange' AND "+committed, clusterMap)
+	return fmt.Sprintf(clustersOf, exchangeTagAddresses, clusterMap)
 }
 
 // SanctionedQuery: bound chain, import kind.
 func SanctionedQuery(clusterMap string) string {
-	return fmt.Sprintf(clustersOf, "SELECT address FROM sanctions WHERE chain = ? AND "+committed, clusterMap)
+	return fmt.Sprintf(clustersOf, sanctionedAddresses, clusterMap)
 }
 
 // CompanyAddrsQuery: bound chain, import kind, chain, import kind.
 func CompanyAddrsQuery(clusterMap string) string {
 	return `SELECT address, company_id, cluster FROM (
     SELECT DISTINCT address, company_id FROM company_addresses WHERE chain = ? AND ` + committed + `
-) AS r ALL INNER JOIN (` + fmt.Sprintf(clustersOf, "SELECT address FROM company_addresses WHERE chain = ? AND "+committed, clusterMap) + `) AS c USING address
+) AS r ALL INNER JOIN (` + fmt.Sprintf(clustersOf, companyAddresses, clusterMap) + `) AS c USING address
 ORDER BY company_id, address`
 }
 
@@ -184,8 +238,7 @@ func DepositLinksQuery(clusterMap string) string {
 	return `SELECT cluster, toUInt64(sum(n)) FROM (
     SELECT a AS address, uniqExact(b) AS n FROM cluster_evidence
     WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ? GROUP BY a
-) AS d ALL INNER JOIN (` + fmt.Sprintf(clustersOf, `SELECT a AS address FROM cluster_evidence
-    WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ?`, clusterMap) + `) AS c USING address
+) AS d ALL INNER JOIN (` + fmt.Sprintf(clustersOf, depositHotWallets, clusterMap) + `) AS c USING address
 GROUP BY cluster`
 }
 
@@ -261,7 +314,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 	}
 	res.ClusterRun = clusterRun
 	started := time.Now()
-	clusterMap, err := buildClusterMap(ctx, st, opts.Logger, chainName, clusterRun, runID)
+	clusterMap, err := buildClusterMap(ctx, st, opts.Logger, chainName, clusterRun, runID, fromHeight, since)
 	if err != nil {
 		return res, err
 	}
@@ -401,10 +454,12 @@ func loadContext(ctx context.Context, st *store.Store, chainName string, cluster
 }
 
 // buildClusterMap drops the cluster maps earlier runs left, creates this
-// run's and fills it from the clusters of the cluster run, and checks that it
-// holds a key for every address (a short map would leave flows unclustered
-// without a word).
-func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, chainName string, clusterRun, runID uint64) (string, error) {
+// run's, collects the addresses the run reads (the window's, from
+// fromHeight and since on, and the context's), fills the map with their
+// clusters in the cluster run, and checks that it holds a key for every one
+// of them that the cluster job has seen (a short map would leave flows
+// unclustered without a word).
+func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, chainName string, clusterRun, runID, fromHeight uint64, since uint32) (string, error) {
 	var left []string
 	err := st.Query(ctx, "list cluster maps", clusterMapsLeft, []any{clusterMapPrefix + "%"}, func() { left = nil },
 		func(r driver.Rows) error {
@@ -423,18 +478,29 @@ func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, cha
 		}
 	}
 	name := clusterMapName(runID)
+	set := runAddressesName(name)
 	if err := st.Exec(ctx, "create the cluster map", fmt.Sprintf(clusterMapDDL, name)); err != nil {
+		return "", err
+	}
+	if err := st.Exec(ctx, "create the set of the run's addresses", fmt.Sprintf(runAddressesDDL, set)); err != nil {
+		return "", err
+	}
+	if err := st.Exec(ctx, "collect the run's addresses", fmt.Sprintf(runAddressesFill, set),
+		chainName, fromHeight, since, chainName, offchain.KindTags, chainName, offchain.KindSanctions,
+		chainName, offchain.KindCompanies, chainName, clusterRun, depositRole); err != nil {
 		return "", err
 	}
 	var maxID uint32
 	var addresses uint64
-	if err := st.QueryRow(ctx, "count the clustered addresses", clusterMapIDs, []any{chainName, clusterRun}, &maxID, &addresses); err != nil {
+	if err := st.QueryRow(ctx, "count the clustered addresses", fmt.Sprintf(clusterMapIDs, set),
+		[]any{chainName, clusterRun, uint64(0), everyAddressID}, &maxID, &addresses); err != nil {
 		return "", err
 	}
 	for lo := uint64(0); addresses > 0 && lo <= uint64(maxID); lo += clusterMapChunk {
 		hi := lo + clusterMapChunk
-		if err := st.Exec(ctx, "fill the cluster map", fmt.Sprintf(clusterMapFill, name),
-			chainName, clusterRun, lo, hi, chainName, clusterRun, lo, hi); err != nil {
+		ids := []any{chainName, clusterRun, lo, hi}
+		if err := st.Exec(ctx, "fill the cluster map", fmt.Sprintf(clusterMapFill, set, name),
+			slices.Concat(ids, ids, ids)...); err != nil {
 			return "", err
 		}
 	}
@@ -448,11 +514,14 @@ func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, cha
 	return name, nil
 }
 
-// dropClusterMap drops a run's map, even when the run's context has ended.
+// dropClusterMap drops a run's map and its set of addresses, even when the
+// run's context has ended.
 func dropClusterMap(st *store.Store, log *slog.Logger, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := st.Exec(ctx, "drop the cluster map", fmt.Sprintf(clusterMapDrop, name)); err != nil {
-		log.Warn("could not drop the cluster map; the next score run will", "table", name, "err", err)
+	for _, table := range []string{name, runAddressesName(name)} {
+		if err := st.Exec(ctx, "drop the cluster map", fmt.Sprintf(clusterMapDrop, table)); err != nil {
+			log.Warn("could not drop the cluster map; the next score run will", "table", table, "err", err)
+		}
 	}
 }
