@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -56,25 +55,27 @@ type Result struct {
 // Tables are not read with FINAL: FINAL would keep a newer run's row and the
 // run filter would then drop the address.
 
-// runAddressIDs are the address ids with an id in [lo, hi) and their
-// hashes, of the addresses the run reads: those in the run's set %[1]s
-// (runAddressesFill; bound: chain, cluster run, lo, hi). The set is applied
-// outside the read of address_ids, so that with --cluster (address_ids a
-// Distributed table) it is applied where the set is.
-const runAddressIDs = `SELECT id, hash FROM (
-        SELECT id, cityHash64(address) AS hash FROM address_ids WHERE chain = ? AND run_id <= ? AND id >= ? AND id < ?
-    ) WHERE hash IN %[1]s`
+// runIDsFill collects into the table %[2]s the id and hash of every address
+// of the set %[1]s (runAddressesFill) that the cluster job has seen: one read
+// of address_ids, ordered by address, so that the map's chunks read this
+// table by id instead of address_ids again (bound: chain, cluster run). The
+// set is applied outside the read of address_ids, so that with --cluster
+// (address_ids a Distributed table) it is applied where the set is.
+const runIDsFill = `INSERT INTO %[2]s SELECT id, hash FROM (
+    SELECT id, cityHash64(address) AS hash FROM address_ids WHERE chain = ? AND run_id <= ?
+) WHERE hash IN %[1]s`
 
-// clusterByHash is every address of runAddressIDs (%[1]s: the run's set) by
-// its hash, with its cluster, or the address's own id when it was never
-// merged (bound: chain, cluster run, lo, hi, chain, cluster run, lo, hi,
-// chain, cluster run, lo, hi).
+// clusterByHash is every address of the run's ids table %[1]s with an id in
+// [lo, hi), by its hash, with its cluster, or the address's own id when it
+// was never merged (bound: lo, hi, chain, cluster run, lo, hi, lo, hi). The
+// ids of address_clusters are its key, so a chunk reads its range only; the
+// ids table is sent along to the shards with --cluster (GLOBAL IN).
 const clusterByHash = `SELECT hash, if(merged = 1, cluster_id, id) AS cluster FROM (
-    ` + runAddressIDs + `
+    SELECT id, hash FROM %[1]s WHERE id >= ? AND id < ?
 ) AS i ANY LEFT JOIN (
     SELECT address_id AS id, argMax(cluster_id, run_id) AS cluster_id, toUInt8(1) AS merged FROM address_clusters
     WHERE chain = ? AND run_id <= ? AND address_id >= ? AND address_id < ?
-        AND address_id IN (SELECT id FROM (` + runAddressIDs + `))
+        AND address_id GLOBAL IN (SELECT id FROM %[1]s WHERE id >= ? AND id < ?)
     GROUP BY address_id
 ) AS c USING id`
 
@@ -85,14 +86,10 @@ const clusterByHash = `SELECT hash, if(merged = 1, cluster_id, id) AS cluster FR
 // A variable so that tests can make chunks small.
 var clusterMapChunk uint64 = 10_000_000
 
-// everyAddressID bounds every address id from above (ids are UInt32).
-const everyAddressID = uint64(1) << 32
-
-// clusterMapIDs is the largest id of the addresses the run reads (%s: the
-// run's set), which bounds the fill's chunks, and the count of their
-// distinct hashes, the keys the map must hold (bound: chain, cluster run,
-// 0, the largest id + 1).
-const clusterMapIDs = "SELECT max(id), uniqExact(hash) FROM (" + runAddressIDs + ")"
+// clusterMapIDs is the largest id of the run's ids table (%s), which bounds
+// the fill's chunks, and the count of distinct hashes in it, the keys the
+// map must hold.
+const clusterMapIDs = "SELECT max(id), uniqExact(hash) FROM %s"
 
 // The cluster map of a run: a Join-engine table (an in-memory hash table the
 // server keeps) from cityHash64(address) to the address's cluster, built
@@ -100,8 +97,9 @@ const clusterMapIDs = "SELECT max(id), uniqExact(hash) FROM (" + runAddressIDs +
 // It holds the addresses the run reads, not every address of the chain: the
 // sides of the window's transfers, and the tagged, sanctioned, registered and
 // deposit-linked addresses (runAddressesFill). Their hashes are first
-// collected in a Set-engine table beside the map, so the map's memory grows
-// with the window, not with the chain.
+// collected in a Set-engine table beside the map, and their ids and hashes
+// in a Memory-engine table (runIDsFill), so the map's memory grows with the
+// window, not with the chain.
 // Before it, each of the flows query's two joins built the same table anew
 // in both passes (10 s each at 16.5M addresses). Keys are 64-bit hashes, not
 // addresses: two addresses sharing one would share a cluster in the score
@@ -118,7 +116,9 @@ const (
 	clusterMapDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64, known UInt8, cluster UInt32) ENGINE = Join(ANY, LEFT, hash)"
 	// runAddressesDDL creates the set of the run's address hashes (%s: its name).
 	runAddressesDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64) ENGINE = Set"
-	// clusterMapFill fills the map %[2]s with one chunk of ids (%[1]s: the set; bound as clusterByHash).
+	// runIDsDDL creates the table of the run's address ids (%s: its name).
+	runIDsDDL = "CREATE TABLE IF NOT EXISTS %s (id UInt32, hash UInt64) ENGINE = Memory"
+	// clusterMapFill fills the map %[2]s with one chunk of ids (%[1]s: the ids table; bound as clusterByHash).
 	clusterMapFill = "INSERT INTO %[2]s SELECT hash, toUInt8(1), cluster FROM (" + clusterByHash + ")"
 	// clusterMapCount counts its keys (%s: its name).
 	clusterMapCount = "SELECT count() FROM %s"
@@ -131,9 +131,11 @@ const (
 // clusterMapName is the map of a score run.
 func clusterMapName(runID uint64) string { return fmt.Sprintf("%s%d", clusterMapPrefix, runID) }
 
-// runAddressesName is the set of a score run's address hashes: a name with
-// the maps' prefix, so that a run drops those earlier runs left too.
+// runAddressesName is the set of a score run's address hashes, and
+// runIDsName the table of their ids: names with the maps' prefix, so that a
+// run drops those earlier runs left too.
 func runAddressesName(clusterMap string) string { return clusterMap + "_addresses" }
+func runIDsName(clusterMap string) string       { return clusterMap + "_ids" }
 
 // The addresses a run reads besides the window's flows, each a subquery of
 // one column, address.
@@ -478,29 +480,33 @@ func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, cha
 		}
 	}
 	name := clusterMapName(runID)
-	set := runAddressesName(name)
-	if err := st.Exec(ctx, "create the cluster map", fmt.Sprintf(clusterMapDDL, name)); err != nil {
-		return "", err
-	}
-	if err := st.Exec(ctx, "create the set of the run's addresses", fmt.Sprintf(runAddressesDDL, set)); err != nil {
-		return "", err
+	set, ids := runAddressesName(name), runIDsName(name)
+	for _, step := range []struct{ what, sql string }{
+		{"create the cluster map", fmt.Sprintf(clusterMapDDL, name)},
+		{"create the set of the run's addresses", fmt.Sprintf(runAddressesDDL, set)},
+		{"create the table of the run's address ids", fmt.Sprintf(runIDsDDL, ids)},
+	} {
+		if err := st.Exec(ctx, step.what, step.sql); err != nil {
+			return "", err
+		}
 	}
 	if err := st.Exec(ctx, "collect the run's addresses", fmt.Sprintf(runAddressesFill, set),
 		chainName, fromHeight, since, chainName, offchain.KindTags, chainName, offchain.KindSanctions,
 		chainName, offchain.KindCompanies, chainName, clusterRun, depositRole); err != nil {
 		return "", err
 	}
+	if err := st.Exec(ctx, "collect the run's address ids", fmt.Sprintf(runIDsFill, set, ids), chainName, clusterRun); err != nil {
+		return "", err
+	}
 	var maxID uint32
 	var addresses uint64
-	if err := st.QueryRow(ctx, "count the clustered addresses", fmt.Sprintf(clusterMapIDs, set),
-		[]any{chainName, clusterRun, uint64(0), everyAddressID}, &maxID, &addresses); err != nil {
+	if err := st.QueryRow(ctx, "count the clustered addresses", fmt.Sprintf(clusterMapIDs, ids), nil, &maxID, &addresses); err != nil {
 		return "", err
 	}
 	for lo := uint64(0); addresses > 0 && lo <= uint64(maxID); lo += clusterMapChunk {
 		hi := lo + clusterMapChunk
-		ids := []any{chainName, clusterRun, lo, hi}
-		if err := st.Exec(ctx, "fill the cluster map", fmt.Sprintf(clusterMapFill, set, name),
-			slices.Concat(ids, ids, ids)...); err != nil {
+		if err := st.Exec(ctx, "fill the cluster map", fmt.Sprintf(clusterMapFill, ids, name),
+			lo, hi, chainName, clusterRun, lo, hi, lo, hi); err != nil {
 			return "", err
 		}
 	}
@@ -514,12 +520,12 @@ func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, cha
 	return name, nil
 }
 
-// dropClusterMap drops a run's map and its set of addresses, even when the
-// run's context has ended.
+// dropClusterMap drops a run's map and its tables of addresses, even when
+// the run's context has ended.
 func dropClusterMap(st *store.Store, log *slog.Logger, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for _, table := range []string{name, runAddressesName(name)} {
+	for _, table := range []string{name, runAddressesName(name), runIDsName(name)} {
 		if err := st.Exec(ctx, "drop the cluster map", fmt.Sprintf(clusterMapDrop, table)); err != nil {
 			log.Warn("could not drop the cluster map; the next score run will", "table", table, "err", err)
 		}

@@ -12,7 +12,7 @@ import (
 // name (a run's is clusterMapName of its id).
 func init() {
 	sampleMap := clusterMapName(1)
-	sampleSet := runAddressesName(sampleMap)
+	sampleSet, sampleIDs := runAddressesName(sampleMap), runIDsName(sampleMap)
 	f := &Features{Cluster: 7, Payers: 12, Payments: 20, SmallPayments: 18, FirstHeight: 100, LastHeight: 180, HoldBlocks: 12, Company: "C001"}
 	scores := []Score{{Cluster: 7, Score: 61.5, Kind: KindPonzi, KindConfidence: 0.8, Evidence: map[string]any{"payers": 12},
 		Components: Components{Payers: 0.6, SmallTicket: 0.9, Growth: 1, Payback: 0.3}, GrowthRatio: 5.5,
@@ -28,13 +28,16 @@ func init() {
 		store.Statement{Name: "score.run_addresses.create", SQL: fmt.Sprintf(runAddressesDDL, sampleSet)},
 		store.Statement{Name: "score.run_addresses.fill", SQL: fmt.Sprintf(runAddressesFill, sampleSet),
 			Args: []any{"btc", uint64(800_000), uint32(1_700_000_000), "btc", "tags", "btc", "sanctions", "btc", "companies", "btc", uint64(3), depositRole}},
-		store.Statement{Name: "score.cluster_map.ids", SQL: fmt.Sprintf(clusterMapIDs, sampleSet), Args: []any{"btc", uint64(3), uint64(0), everyAddressID}},
-		store.Statement{Name: "score.cluster_map.fill", SQL: fmt.Sprintf(clusterMapFill, sampleSet, sampleMap),
-			Args: []any{"btc", uint64(3), uint64(0), clusterMapChunk, "btc", uint64(3), uint64(0), clusterMapChunk, "btc", uint64(3), uint64(0), clusterMapChunk}},
+		store.Statement{Name: "score.run_ids.create", SQL: fmt.Sprintf(runIDsDDL, sampleIDs)},
+		store.Statement{Name: "score.run_ids.fill", SQL: fmt.Sprintf(runIDsFill, sampleSet, sampleIDs), Args: []any{"btc", uint64(3)}},
+		store.Statement{Name: "score.cluster_map.ids", SQL: fmt.Sprintf(clusterMapIDs, sampleIDs)},
+		store.Statement{Name: "score.cluster_map.fill", SQL: fmt.Sprintf(clusterMapFill, sampleIDs, sampleMap),
+			Args: []any{uint64(0), clusterMapChunk, "btc", uint64(3), uint64(0), clusterMapChunk, uint64(0), clusterMapChunk}},
 		store.Statement{Name: "score.cluster_map.count", SQL: fmt.Sprintf(clusterMapCount, sampleMap)},
 		store.Statement{Name: "score.cluster_map.left", SQL: clusterMapsLeft, Args: []any{clusterMapPrefix + "%"}},
 		store.Statement{Name: "score.cluster_map.drop", SQL: fmt.Sprintf(clusterMapDrop, sampleMap)},
 		store.Statement{Name: "score.run_addresses.drop", SQL: fmt.Sprintf(clusterMapDrop, sampleSet)},
+		store.Statement{Name: "score.run_ids.drop", SQL: fmt.Sprintf(clusterMapDrop, sampleIDs)},
 		store.Statement{Name: "score.flows", SQL: FlowsQuery(sampleMap), Args: []any{"btc", uint64(800_000), uint32(1_700_000_000), "btc"}},
 		store.Statement{Name: "score.exchange_tags", SQL: ExchangeTagsQuery(sampleMap), Args: []any{"eth", "tags"}},
 		store.Statement{Name: "score.sanctioned", SQL: SanctionedQuery(sampleMap), Args: []any{"eth", "sanctions"}},
