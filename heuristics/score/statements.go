@@ -31,6 +31,7 @@ func init() {
 		store.Statement{Name: "score.run_ids.create", SQL: fmt.Sprintf(runIDsDDL, sampleIDs)},
 		store.Statement{Name: "score.run_ids.fill", SQL: fmt.Sprintf(runIDsFill, sampleSet, sampleIDs), Args: []any{"btc", uint64(3)}},
 		store.Statement{Name: "score.cluster_map.ids", SQL: fmt.Sprintf(clusterMapIDs, sampleIDs)},
+		store.Statement{Name: "score.cluster_map.hashes", SQL: fmt.Sprintf(clusterMapHashes, sampleIDs)},
 		store.Statement{Name: "score.cluster_map.fill", SQL: fmt.Sprintf(clusterMapFill, sampleIDs, sampleMap),
 			Args: []any{uint64(0), clusterMapChunk, "btc", uint64(3), uint64(0), clusterMapChunk, uint64(0), clusterMapChunk}},
 		store.Statement{Name: "score.cluster_map.count", SQL: fmt.Sprintf(clusterMapCount, sampleMap)},
