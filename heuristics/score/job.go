@@ -196,8 +196,8 @@ const WindowStartQuery = "SELECT min(height) FROM transfers WHERE chain = ? AND 
 // FlowsQuery streams the window's flows with the clusters of both sides
 // through the map %[1]s, so the scorer holds no address map (bound: chain,
 // the window's first height (WindowStartQuery), since, chain). The height
-// bound selects no fewer rows than the time alone; it is what lets the
-// server skip the rest of the table. Each join is a level of its own, with the key renamed
+// bound drops no row the time keeps; it is what lets the server skip the
+// rest of the table. Each join is a level of its own, with the key renamed
 // between them.
 func FlowsQuery(clusterMap string) string {
 	return fmt.Sprintf(`SELECT height, time, tx, no_sender, zero_sender, asset, value, token, from_known, from_cluster,
@@ -538,8 +538,8 @@ func dropClusterMap(st *store.Store, log *slog.Logger, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, table := range []string{name, runAddressesName(name), runIDsName(name)} {
-		if err := st.Exec(ctx, "drop the cluster map", fmt.Sprintf(clusterMapDrop, table)); err != nil {
-			log.Warn("could not drop the cluster map; the next score run will", "table", table, "err", err)
+		if err := st.Exec(ctx, "drop a table of the score run", fmt.Sprintf(clusterMapDrop, table)); err != nil {
+			log.Warn("could not drop a table of the score run; the next score run will", "table", table, "err", err)
 		}
 	}
 }
