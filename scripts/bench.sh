@@ -16,6 +16,15 @@ go test -run '^$' -bench 'BenchmarkIngestAgainstRawFetch' -benchtime 1x -timeout
 go test -run '^$' -bench 'BenchmarkWriteAgainstRawDriver' -benchtime 1x -timeout 30m ./ingest/store/ | tee -a "$out" >&2
 # Union-find: 100M links over 50M addresses (random, local and stream-order links).
 go test -run '^$' -bench 'BenchmarkUnion' -benchtime 1x -timeout 30m ./heuristics/unionfind/ | tee -a "$out" >&2
+# Scale: 100M generated transfers (CHAINSLEUTH_BENCH_SCALE_TRANSFERS) in database chainsleuth_scale, kept between
+# runs (the first run generates them: about 25 minutes here). Address lookups, then the score with its 30-day
+# window, its time and the process's peak RSS.
+go test -run '^$' -bench 'BenchmarkAddressLookupOnGeneratedTransfers|BenchmarkScoreOnGeneratedTransfers' -benchtime 1x \
+  -timeout 180m ./internal/scaledata/ | tee -a "$out" >&2
+# The cluster job's time and peak RSS at two sizes 10x apart (scripts/scale-rss.sh cluster), as benchmark lines.
+make build >/dev/null
+scripts/scale-rss.sh cluster | tee /dev/stderr |
+  sed -n 's/^cluster: \([0-9]*\) transactions, \([0-9.]*\) s, peak RSS \([0-9]*\) KB.*/BenchmarkClusterJob\/transactions=\1 1 \2 s\/run \3 peak_rss_KB/p' >>"$out"
 echo
 echo "| benchmark | figure | value |"
 echo "|---|---|---|"

@@ -8,9 +8,13 @@ package scaledata
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/chainsleuth/chainsleuth/heuristics/runs"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
 )
 
@@ -63,5 +67,85 @@ func Generate(ctx context.Context, st *store.Store, n, step uint64, report func(
 }
 
 func init() {
-	store.Register(store.Statement{Name: "scaledata.generate_transfers", SQL: InsertTransfersSQL, Args: []any{uint64(0), uint64(3000)}})
+	store.Register(
+		store.Statement{Name: "scaledata.generate_transfers", SQL: InsertTransfersSQL, Args: []any{uint64(0), uint64(3000)}},
+		store.Statement{Name: "scaledata.address_ids", SQL: AddressIDsSQL, Args: []any{uint64(1)}},
+		store.Statement{Name: "scaledata.address_clusters", SQL: AddressClustersSQL, Args: []any{uint64(200_000), uint64(1), uint64(1)}},
+	)
+}
+
+// ClusterRunJob and ClusterRunChain are the job and chain of the cluster run
+// AssignClusters records (the job's name in heuristics/cluster, which this
+// package does not import: it sits below it).
+const (
+	ClusterRunJob   = "cluster"
+	ClusterRunChain = "btc"
+)
+
+// AddressIDsSQL gives every address of the generated transfers an id, under
+// a cluster run (bound: run id).
+const AddressIDsSQL = `INSERT INTO address_ids (chain, address, id, first_height, run_id)
+SELECT 'btc', address, toUInt32(rowNumberInAllBlocks()), 0, ? FROM (
+    SELECT DISTINCT address FROM (
+        SELECT from_address AS address FROM transfers WHERE chain = 'btc'
+        UNION ALL SELECT to_address AS address FROM transfers WHERE chain = 'btc'))`
+
+// AddressClustersSQL puts address id i in synthetic cluster i mod clusters
+// (bound: clusters, run id, run id).
+const AddressClustersSQL = `INSERT INTO address_clusters (chain, address_id, cluster_id, run_id)
+SELECT 'btc', id, id % ?, ? FROM address_ids WHERE chain = 'btc' AND run_id = ?`
+
+// clusterParams are the parameters of the cluster run AssignClusters
+// records: the dataset it belongs to.
+type clusterParams struct {
+	ScaleDataTransfers uint64 `json:"scaledata_transfers"`
+	Clusters           uint64 `json:"clusters"`
+}
+
+// AssignClusters gives every address of a generated dataset of n transfers
+// an id and one of clusters synthetic clusters, as a finished cluster run
+// would, so that the score can run on it. A finished run for the same
+// dataset is kept; one for another size is an error (drop the database to
+// generate again). Filling address_ids takes the server several GB for a
+// DISTINCT over 2n addresses: the query lifts the per-query memory limit.
+func AssignClusters(ctx context.Context, st *store.Store, n, clusters uint64) (uint64, error) {
+	params := clusterParams{n, clusters}
+	want, err := json.Marshal(params)
+	if err != nil {
+		return 0, err
+	}
+	rec := runs.NewRecorder(st)
+	last, err := rec.Last(ctx, ClusterRunJob, ClusterRunChain)
+	if err != nil {
+		return 0, err
+	}
+	if last != nil {
+		if last.Parameters != string(want) {
+			return 0, fmt.Errorf("the database holds clusters of another generated dataset (%s, want %s): drop it to generate again", last.Parameters, want)
+		}
+		return last.ID, nil
+	}
+	run, err := rec.Start(ctx, ClusterRunJob, ClusterRunChain, params)
+	if err != nil {
+		return 0, err
+	}
+	unlimited := clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_memory_usage": 0}))
+	if err := st.Exec(unlimited, "give the generated addresses ids", AddressIDsSQL, run.ID); err != nil {
+		return 0, err
+	}
+	if err := st.Exec(ctx, "put the generated addresses in clusters", AddressClustersSQL, clusters, run.ID, run.ID); err != nil {
+		return 0, err
+	}
+	ids, err := st.CountWhere(ctx, "address_ids", false, "run_id = ?", run.ID)
+	if err != nil {
+		return 0, err
+	}
+	inClusters, err := st.CountWhere(ctx, "address_clusters", false, "run_id = ?", run.ID)
+	if err != nil {
+		return 0, err
+	}
+	if ids == 0 || inClusters != ids {
+		return 0, fmt.Errorf("generated clusters: %d address ids, %d in clusters: %w", ids, inClusters, store.ErrShortWrite)
+	}
+	return run.ID, run.Finish(ctx, map[string]uint64{"addresses": ids}, 0)
 }
