@@ -125,27 +125,44 @@ func AssignClusters(ctx context.Context, st *store.Store, n, clusters uint64) (u
 		}
 		return last.ID, nil
 	}
+	if earlier, err := rec.List(ctx, ClusterRunJob, 1); err != nil || len(earlier) > 0 {
+		if err == nil {
+			err = fmt.Errorf("cluster run %d (%s) did not finish and left rows: drop the database to generate again", earlier[0].ID, earlier[0].Status)
+		}
+		return 0, err
+	}
 	run, err := rec.Start(ctx, ClusterRunJob, ClusterRunChain, params)
 	if err != nil {
 		return 0, err
 	}
+	ids, err := fillClusters(ctx, st, run.ID, clusters)
+	if err != nil {
+		_ = run.Fail(ctx, err) // its rows stay: drop the database to generate again
+		return 0, err
+	}
+	return run.ID, run.Finish(ctx, map[string]uint64{"addresses": ids}, 0)
+}
+
+// fillClusters writes the address ids and clusters of run and returns how
+// many addresses it gave an id.
+func fillClusters(ctx context.Context, st *store.Store, run, clusters uint64) (uint64, error) {
 	unlimited := clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_memory_usage": 0}))
-	if err := st.Exec(unlimited, "give the generated addresses ids", AddressIDsSQL, run.ID); err != nil {
+	if err := st.Exec(unlimited, "give the generated addresses ids", AddressIDsSQL, run); err != nil {
 		return 0, err
 	}
-	if err := st.Exec(ctx, "put the generated addresses in clusters", AddressClustersSQL, clusters, run.ID, run.ID); err != nil {
+	if err := st.Exec(ctx, "put the generated addresses in clusters", AddressClustersSQL, clusters, run, run); err != nil {
 		return 0, err
 	}
-	ids, err := st.CountWhere(ctx, "address_ids", false, "run_id = ?", run.ID)
+	ids, err := st.CountWhere(ctx, "address_ids", false, "run_id = ?", run)
 	if err != nil {
 		return 0, err
 	}
-	inClusters, err := st.CountWhere(ctx, "address_clusters", false, "run_id = ?", run.ID)
+	inClusters, err := st.CountWhere(ctx, "address_clusters", false, "run_id = ?", run)
 	if err != nil {
 		return 0, err
 	}
 	if ids == 0 || inClusters != ids {
 		return 0, fmt.Errorf("generated clusters: %d address ids, %d in clusters: %w", ids, inClusters, store.ErrShortWrite)
 	}
-	return run.ID, run.Finish(ctx, map[string]uint64{"addresses": ids}, 0)
+	return ids, nil
 }
