@@ -157,6 +157,11 @@ const (
     WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ?`
 )
 
+// windowTransfers selects the transfers of a run's window, for the flows
+// query and for the set of addresses the map must hold, which must agree
+// (bound: chain, the window's first height, since).
+const windowTransfers = "chain = ? AND height >= ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'"
+
 // runAddressesFill collects into the set %s the hashes of every address a
 // run reads: both sides of the window's transfers, then the addresses of
 // the context queries (bound: chain, the window's first height, since,
@@ -164,7 +169,7 @@ const (
 // cluster run, role pattern).
 const runAddressesFill = `INSERT INTO %s SELECT cityHash64(address) FROM (
     SELECT arrayJoin([from_address, to_address]) AS address FROM transfers
-    WHERE chain = ? AND height >= ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
+    WHERE ` + windowTransfers + `
     UNION ALL ` + exchangeTagAddresses + `
     UNION ALL ` + sanctionedAddresses + `
     UNION ALL ` + companyAddresses + `
@@ -209,7 +214,7 @@ func FlowsQuery(clusterMap string) string {
                 from_address = '`+ZeroAddress+`' AS zero_sender, asset, value, kind = '`+string(chain.KindERC20)+`' AS token,
                 cityHash64(from_address) AS hash, cityHash64(to_address) AS to_hash
             FROM transfers FINAL
-            WHERE chain = ? AND height >= ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
+            WHERE `+windowTransfers+`
                 AND txid NOT IN (SELECT txid FROM coinjoins FINAL WHERE chain = ?)
         ) AS t ANY LEFT JOIN %[1]s USING hash
     ) AS tf
