@@ -263,8 +263,11 @@ func (j *job) loadState(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
 	j.forest.UnionPairs(pairs)
-	return err
+	return nil
 }
 
 func (j *job) heights(ctx context.Context, from, to uint64) ([]uint64, error) {
