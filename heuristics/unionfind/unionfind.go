@@ -22,7 +22,7 @@ const MaxID = 1<<31 - 2
 
 // Forest is a disjoint-set forest over ids 0..Len()-1. The zero value is empty; Grow adds ids.
 type Forest struct {
-	nodes []node
+	nodes nodes
 }
 
 // node is one id's entry; parent and low share a cache line, so a union's
@@ -55,10 +55,10 @@ func (f *Forest) Grow(n int) {
 	if n > cap(f.nodes) {
 		// A new backing array, advised before anything is written to it (copy and the loop below are
 		// its first writes), so the kernel can back it with huge pages from the start.
-		nodes := make([]node, len(f.nodes), max(n, cap(f.nodes)*5/4))
-		adviseHugePages(nodes)
-		copy(nodes, f.nodes)
-		f.nodes = nodes
+		grown := make(nodes, len(f.nodes), max(n, cap(f.nodes)*5/4))
+		adviseHugePages(grown)
+		copy(grown, f.nodes)
+		f.nodes = grown
 	}
 	for i := len(f.nodes); i < n; i++ {
 		f.nodes = append(f.nodes, node{parent: -1, low: uint32(i)})
@@ -69,8 +69,18 @@ func (f *Forest) Grow(n int) {
 const BytesPerID = 8
 
 // Find returns the root of x's set, halving the path on the way.
-func (f *Forest) Find(x uint32) uint32 {
-	p := f.nodes
+func (f *Forest) Find(x uint32) uint32 { return f.nodes.find(x) }
+
+// Union joins the sets of a and b. It reports whether they were apart.
+func (f *Forest) Union(a, b uint32) bool { return f.nodes.union(a, b) }
+
+// nodes is the forest's array. Find and Union are its methods, not the Forest's, so that UnionPairs can
+// hold the slice in a register and run find and link inline: through the Forest, with a call per link,
+// each access reloads the slice. Measured on 50M ids and 100M random links, alternated in one session:
+// UnionPairs 21.2-21.4M/s this way, 19.4M/s before.
+type nodes []node
+
+func (p nodes) find(x uint32) uint32 {
 	for {
 		px := p[x].parent
 		if px < 0 {
@@ -85,20 +95,24 @@ func (f *Forest) Find(x uint32) uint32 {
 	}
 }
 
-// Union joins the sets of a and b. It reports whether they were apart.
-func (f *Forest) Union(a, b uint32) bool {
-	ra, rb := f.Find(a), f.Find(b)
+func (p nodes) union(a, b uint32) bool {
+	ra, rb := p.find(a), p.find(b)
 	if ra == rb {
 		return false
 	}
-	na, nb := &f.nodes[ra], &f.nodes[rb]
+	p.link(ra, rb)
+	return true
+}
+
+// link joins two different roots, the smaller set under the larger.
+func (p nodes) link(ra, rb uint32) {
+	na, nb := &p[ra], &p[rb]
 	if na.parent > nb.parent { // a's set is smaller (sizes are negated)
 		ra, na, nb = rb, nb, na
 	}
 	na.parent += nb.parent
 	nb.parent = int32(ra)
 	na.low = min(na.low, nb.low)
-	return true
 }
 
 // pairGroup is how many pairs UnionPairs prefetches at a time. Measured on 50M ids and 100M random pairs:
@@ -125,7 +139,8 @@ func (f *Forest) UnionPairs(pairs []uint32) (merges int) {
 	if len(pairs) == 0 {
 		return 0
 	}
-	first := &f.nodes[0] // an id of pairs is out of range if the forest is empty
+	p := f.nodes
+	first := &p[0] // an id of pairs is out of range if the forest is empty
 	var parents [g]uint32
 	prefetchNodes(first, group(0))
 	prefetchNodes(first, group(1))
@@ -134,7 +149,7 @@ func (f *Forest) UnionPairs(pairs []uint32) (merges int) {
 		next := group(k + 1)
 		for i, x := range next { // their nodes were prefetched one group ago
 			up := x
-			if px := f.nodes[x].parent; px >= 0 {
+			if px := p[x].parent; px >= 0 {
 				up = uint32(px)
 			}
 			parents[i] = up
@@ -142,7 +157,9 @@ func (f *Forest) UnionPairs(pairs []uint32) (merges int) {
 		prefetchNodes(first, parents[:len(next)])
 		cur := group(k)
 		for i := 0; i < len(cur); i += 2 {
-			if f.Union(cur[i], cur[i+1]) {
+			// union's body, written out: a call per link costs as much as the slice in a register saves
+			if ra, rb := p.find(cur[i]), p.find(cur[i+1]); ra != rb {
+				p.link(ra, rb)
 				merges++
 			}
 		}
