@@ -116,7 +116,8 @@ func (p nodes) link(ra, rb uint32) {
 }
 
 // pairGroup is how many pairs UnionPairs prefetches at a time. Measured on 50M ids and 100M random pairs:
-// 4 pairs 20-21M/s, 8 pairs 22M/s, 16 pairs 20-22M/s, 32 pairs 19M/s.
+// 4 pairs 20-21M/s, 8 pairs 22M/s, 16 pairs 20-22M/s, 32 pairs 19M/s. Again on a later machine, with
+// find and link inline: 4 pairs 19.1-19.5M/s, 8 pairs 20.9-21.0M/s, 16 pairs 19.0-19.2M/s.
 const pairGroup = 8
 
 // UnionPairs joins the sets of pairs[0] and pairs[1], pairs[2] and pairs[3], and so on, in that order,
