@@ -26,31 +26,41 @@ type Flow struct {
 }
 
 // Features are what the flows say about one receiving cluster.
+//
+// Pass 1 of Compute updates the fields up to outflow1 for nearly every flow,
+// on two clusters that are seldom in cache: they come first, so that a flow
+// touches three or four cache lines of each, not six.
 type Features struct {
 	Cluster        int64
 	Payers         int // distinct clusters that paid in
 	Payments       int // inbound payments from other clusters
 	SmallPayments  int
-	InflowValue    AssetValues
-	OutflowValue   AssetValues
 	FirstHeight    uint64 // first inbound payment
 	LastHeight     uint64
-	NewPayers      PeriodCounts // payers paying for the first time, by period
-	IssuedPayers   int          // payers that received tokens back
-	IssuedHow      string       // "minted", "sent by the cluster", "sent by one issuer"
-	PaybackValue   AssetValues
-	PaybackPayers  int // earlier payers paid back
-	CashoutValue   AssetValues
-	HoldBlocks     int64 // mean cash-out height − mean inflow height; -1 when no cash-out
-	Counterparties int   // distinct clusters paid out to
+	Counterparties int // distinct clusters paid out to
 	Sanctioned     float64
-	Company        string
-	DepositLinks   int
-	ExchangeTag    bool
+	InflowValue    AssetValues
+	OutflowValue   AssetValues
+	NewPayers      PeriodCounts // payers paying for the first time, by period
 
-	// Sums of the heights of inflows and cash-outs, and their counts, for
-	// HoldBlocks.
-	inHeights, cashHeights, ins, cashes float64
+	// Sums of the heights of inflows and their count, for HoldBlocks.
+	inHeights, ins float64
+	// Room for the first asset of InflowValue and OutflowValue (newFeatures),
+	// which would otherwise be small allocations of their own elsewhere.
+	inflow1, outflow1 [1]AssetValue
+
+	IssuedPayers  int    // payers that received tokens back
+	IssuedHow     string // "minted", "sent by the cluster", "sent by one issuer"
+	PaybackValue  AssetValues
+	PaybackPayers int // earlier payers paid back
+	CashoutValue  AssetValues
+	HoldBlocks    int64 // mean cash-out height − mean inflow height; -1 when no cash-out
+	Company       string
+	DepositLinks  int
+	ExchangeTag   bool
+
+	// Sums of the heights of cash-outs and their count, for HoldBlocks.
+	cashHeights, cashes float64
 }
 
 // AssetValues are sums of whole units per asset. A cluster moves one asset
@@ -160,7 +170,7 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 	get := func(c int64) *Features {
 		f := feats[c]
 		if f == nil {
-			f = &Features{Cluster: c, HoldBlocks: -1}
+			f = newFeatures(c)
 			feats[c] = f
 		}
 		return f
@@ -317,6 +327,14 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 		}
 	}
 	return feats, nil
+}
+
+// newFeatures starts the features of cluster c, its first inflow and
+// outflow asset held in the struct itself (measured with BenchmarkCompute).
+func newFeatures(c int64) *Features {
+	f := &Features{Cluster: c, HoldBlocks: -1}
+	f.InflowValue, f.OutflowValue = f.inflow1[:0:1], f.outflow1[:0:1]
+	return f
 }
 
 // pairKey is a pair of clusters: a receiver and a payer (or a token sender).
