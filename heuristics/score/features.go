@@ -193,7 +193,7 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 			fb.SmallPayments++
 		}
 		fb.InflowValue.Add(f.Asset, f.Value)
-		if fb.FirstHeight == 0 || f.Height < fb.FirstHeight {
+		if fb.Payments == 1 || f.Height < fb.FirstHeight { // (0 is a height too)
 			fb.FirstHeight = f.Height
 		}
 		fb.LastHeight = max(fb.LastHeight, f.Height)

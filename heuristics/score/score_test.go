@@ -207,3 +207,13 @@ func TestPeriodCountsKeepOrderAndEachPeriodsFirstTime(t *testing.T) {
 		t.Fatalf("counts %v, want %v", c, want)
 	}
 }
+
+// Height 0 is a height like any other: a payment there is a cluster's first.
+func TestAPaymentAtHeightZeroIsTheFirst(t *testing.T) {
+	var w world
+	w.pay(0, 1, 1000, 1)
+	w.pay(5, 2, 1000, 1)
+	if f := w.compute(t, Context{}, testConfig())[1000]; f.FirstHeight != 0 || f.LastHeight != 5 {
+		t.Errorf("first height %d, last %d; want 0 and 5", f.FirstHeight, f.LastHeight)
+	}
+}
