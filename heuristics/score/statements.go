@@ -23,6 +23,7 @@ func init() {
 		store.InsertStatement("score.insert.cluster_scores", scoreRows("btc", 1, "score-v1", scores)),
 		store.InsertStatement("score.insert.alerts", alertRows("btc", 1, alerts, map[int64]string{7: KindPonzi})),
 		store.Statement{Name: "score.latest_time", SQL: LatestTimeQuery, Args: []any{"btc"}},
+		store.Statement{Name: "score.latest_time_near_tip", SQL: LatestTimeNearTipQuery, Args: []any{"btc", uint64(800_000)}},
 		store.Statement{Name: "score.window_start", SQL: WindowStartQuery, Args: []any{"btc", uint32(1_700_000_000)}},
 		store.Statement{Name: "score.cluster_map.create", SQL: fmt.Sprintf(clusterMapDDL, sampleMap)},
 		store.Statement{Name: "score.run_addresses.create", SQL: fmt.Sprintf(runAddressesDDL, sampleSet)},
