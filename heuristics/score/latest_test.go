@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chainsleuth/chainsleuth/ingest/checkpoint"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
 	"github.com/chainsleuth/chainsleuth/internal/testenv"
 )
@@ -40,11 +41,9 @@ func TestTheLatestTransferTimeIsReadNearTheTip(t *testing.T) {
 		Data:    []any{chains, heights, times, txids, idxs, froms, tos, assets, amounts, values, kinds}}); err != nil {
 		t.Fatal(err)
 	}
-	checkpointAt := func(next, version uint64) {
+	checkpointAt := func(next int64, version uint64) {
 		t.Helper()
-		if err := st.Insert(ctx, store.Batch{Table: "ingest_checkpoints",
-			Columns: []string{"chain", "next_height", "last_hash", "version", "updated_at"},
-			Data:    []any{[]string{"btc"}, []uint64{next}, []string{""}, []uint64{version}, []time.Time{base}}}); err != nil {
+		if err := st.Insert(ctx, checkpoint.Record("btc", next, "", version, base)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -65,17 +65,27 @@ const CheckpointQuery = "SELECT next_height, last_hash, version FROM ingest_chec
 // Checkpoint is the next height to ingest and the hash of the block before
 // it ("" when nothing is stored).
 func (k *Keeper) Checkpoint(ctx context.Context) (int64, string, error) {
-	var next, version uint64
-	var hash string
-	found := false
-	err := k.st.Query(ctx, "read "+k.chain+" checkpoint", CheckpointQuery, []any{k.chain},
-		func() { found = false },
-		func(r driver.Rows) error { found = true; return r.Scan(&next, &hash, &version) })
-	if err != nil || !found {
+	next, hash, version, err := Read(ctx, k.st, k.chain)
+	if err != nil {
 		return 0, "", err
 	}
 	k.version = max(k.version, version)
-	return int64(next), hash, nil
+	return next, hash, nil
+}
+
+// Read is a chain's current checkpoint: the next height to ingest, the hash
+// of the block before it and the checkpoint's version (0, "" and 0 when
+// nothing is stored). Readers that only need to know how far ingest got
+// use it without a Keeper.
+func Read(ctx context.Context, st *store.Store, chain string) (next int64, hash string, version uint64, err error) {
+	var n uint64
+	err = st.Query(ctx, "read "+chain+" checkpoint", CheckpointQuery, []any{chain},
+		func() { n, hash, version = 0, "", 0 },
+		func(r driver.Rows) error { return r.Scan(&n, &hash, &version) })
+	if err != nil {
+		return 0, "", 0, err
+	}
+	return int64(n), hash, version, nil
 }
 
 // Advance records that every block below next is stored, the last one
@@ -85,7 +95,7 @@ func (k *Keeper) Advance(ctx context.Context, next int64, hash string) error {
 	if v <= k.version {
 		v = k.version + 1
 	}
-	if err := k.st.Insert(ctx, checkpointRecord(k.chain, next, hash, v, time.Now().UTC())); err != nil {
+	if err := k.st.Insert(ctx, Record(k.chain, next, hash, v, time.Now().UTC())); err != nil {
 		return fmt.Errorf("write %s checkpoint %d: %w", k.chain, next, err)
 	}
 	k.version = v
@@ -143,8 +153,9 @@ func (k *Keeper) Write(ctx context.Context, batches []store.Batch, first, last u
 	return times, nil
 }
 
-// checkpointRecord is the ingest_checkpoints row Advance writes.
-func checkpointRecord(chain string, next int64, hash string, version uint64, at time.Time) store.Batch {
+// Record is the ingest_checkpoints row Advance writes: the next height to
+// ingest, the hash of the block before it, the version, the time.
+func Record(chain string, next int64, hash string, version uint64, at time.Time) store.Batch {
 	return store.Batch{
 		Table:   "ingest_checkpoints",
 		Columns: []string{"chain", "next_height", "last_hash", "version", "updated_at"},
@@ -261,7 +272,7 @@ func Statements(chain, blocks string, tables []Table) []store.Statement {
 	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	out := []store.Statement{
 		{Name: p + "read", SQL: CheckpointQuery, Args: []any{chain}},
-		store.InsertStatement(p+"insert", checkpointRecord(chain, 101, "00000000000000000000000000000000000000000000000000000000000000ff", uint64(at.UnixNano()), at)),
+		store.InsertStatement(p+"insert", Record(chain, 101, "00000000000000000000000000000000000000000000000000000000000000ff", uint64(at.UnixNano()), at)),
 		{Name: p + "stored_hash", SQL: storedHashSQL(blocks), Args: []any{uint64(1)}},
 	}
 	for _, t := range tables {

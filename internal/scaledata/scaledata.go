@@ -15,6 +15,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/chainsleuth/chainsleuth/heuristics/runs"
+	"github.com/chainsleuth/chainsleuth/ingest/checkpoint"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
 )
 
@@ -70,9 +71,7 @@ func Generate(ctx context.Context, st *store.Store, n, step uint64, report func(
 	// An ingest checkpoint above the last block, as ingest leaves one (the
 	// score reads the latest transfer time near it); version 1 each time, so
 	// the row replaces itself.
-	return st.Insert(ctx, store.Batch{Table: "ingest_checkpoints",
-		Columns: []string{"chain", "next_height", "last_hash", "version", "updated_at"},
-		Data:    []any{[]string{"btc"}, []uint64{(n-1)/PerBlock + 1}, []string{""}, []uint64{1}, []time.Time{time.Now().UTC()}}})
+	return st.Insert(ctx, checkpoint.Record("btc", int64((n-1)/PerBlock+1), "", 1, time.Now().UTC()))
 }
 
 func init() {
