@@ -29,15 +29,21 @@ func BenchmarkCompute(b *testing.B) {
 	}
 	cfg := DefaultConfig()
 	cfg.PeriodBlocks = map[string]uint64{"btc": 144}
-	b.ResetTimer()
-	for range b.N {
-		feats, err := Compute(SliceFlows(flows), Context{}, cfg, "btc")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(feats) < clusters*9/10 {
-			b.Fatalf("features of %d clusters, want about %d", len(feats), clusters)
-		}
+	defer func(n int) { pass1Shards = n }(pass1Shards)
+	// Pass 1 on one shard, then on as many as Compute uses (runtime.GOMAXPROCS, at most maxShards).
+	for _, shards := range []int{1, 0} {
+		b.Run("shards="+strconv.Itoa(shards), func(b *testing.B) {
+			pass1Shards = shards
+			for range b.N {
+				feats, err := Compute(SliceFlows(flows), Context{}, cfg, "btc")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(feats) < clusters*9/10 {
+					b.Fatalf("features of %d clusters, want about %d", len(feats), clusters)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*b.N), "ns/flow")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*b.N), "ns/flow")
 }

@@ -132,21 +132,27 @@ type Context struct {
 }
 
 // Flows streams a chain's flows in block order (height, then transaction:
-// the flows of one transaction are adjacent), calling yield for each. It is
-// called once per pass and must give the same flows each time. The *Flow
-// is valid only during the call: a Flows may reuse it for the next one.
-type Flows func(yield func(*Flow) error) error
+// the flows of one transaction are adjacent), calling yield with each batch
+// of consecutive flows. It is called once per pass and must give the same
+// flows each time. A batch is valid only during the call: a Flows may reuse
+// it for the next one.
+type Flows func(yield func([]Flow) error) error
 
-// SliceFlows streams the flows of a slice.
+// SliceFlows streams the flows of a slice, in batches of flowBatchSize.
 func SliceFlows(flows []Flow) Flows {
-	return func(yield func(*Flow) error) error {
-		for i := range flows {
-			if err := yield(&flows[i]); err != nil {
+	return func(yield func([]Flow) error) error {
+		for lo := 0; lo < len(flows); lo += flowBatchSize {
+			if err := yield(flows[lo:min(len(flows), lo+flowBatchSize)]); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
+}
+
+// payment reports whether a flow is a payment from one cluster to another.
+func payment(f *Flow) bool {
+	return f.FromCluster != NoCluster && f.ToCluster != NoCluster && f.FromCluster != f.ToCluster
 }
 
 // Compute reads the flows of one chain in two passes and returns the
@@ -157,73 +163,17 @@ func SliceFlows(flows []Flow) Flows {
 //
 // Pass 1 counts payers, payments, small tickets, values, new payers per
 // period and paybacks (a payment to a cluster that paid the payer earlier).
-// Exchanges (for cash-outs) are then known: the clusters tagged so, with
+// Its clusters are split into shards, one goroutine each (passOne). Exchanges
+// (for cash-outs) are then known: the clusters tagged so, with
 // enough deposit links, or with enough counterparties both ways (see
 // ExchangeParams). Pass 2 finds cash-outs to exchanges and the tokens that
 // went back to payers.
 func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]*Features, error) {
-	period := cfg.PeriodBlocks[chainName]
-	if period == 0 {
-		period = 1
-	}
-	feats := map[int64]*Features{}
-	get := func(c int64) *Features {
-		f := feats[c]
-		if f == nil {
-			f = newFeatures(c)
-			feats[c] = f
-		}
-		return f
-	}
-	// State per pair of clusters, in flat maps with 8-byte keys: this is
-	// what grows with the data (one entry per distinct payer → receiver).
-	firstPay := map[pairKey]uint32{}   // (receiver, payer) → height of the first payment
-	paidBack := map[pairKey]struct{}{} // (receiver of the payback, payer of it) where the receiver paid first
-	payment := func(f *Flow) bool {
-		return f.FromCluster != NoCluster && f.ToCluster != NoCluster && f.FromCluster != f.ToCluster
-	}
-	err := flows(func(f *Flow) error {
-		if !payment(f) {
-			return nil
-		}
-		a, b := f.FromCluster, f.ToCluster
-		fb, fa := get(b), get(a)
-		fb.Payments++
-		if f.Value <= smallLimit(cfg, f) {
-			fb.SmallPayments++
-		}
-		fb.InflowValue.Add(f.Asset, f.Value)
-		if fb.Payments == 1 || f.Height < fb.FirstHeight { // (0 is a height too)
-			fb.FirstHeight = f.Height
-		}
-		fb.LastHeight = max(fb.LastHeight, f.Height)
-		if _, seen := firstPay[pair(b, a)]; !seen {
-			firstPay[pair(b, a)] = uint32(f.Height)
-			fb.Payers++
-			fa.Counterparties++
-			fb.NewPayers.Add(f.Height/period, f.Time)
-			if ctx.Sanctioned[a] {
-				fb.Sanctioned = max(fb.Sanctioned, 0.5)
-			}
-			if ctx.Sanctioned[b] {
-				fa.Sanctioned = max(fa.Sanctioned, 0.5)
-			}
-		}
-		fb.inHeights += float64(f.Height)
-		fb.ins++
-		fa.OutflowValue.Add(f.Asset, f.Value)
-		if h, ok := firstPay[pair(a, b)]; ok && uint64(h) < f.Height {
-			fa.PaybackValue.Add(f.Asset, f.Value)
-			if _, seen := paidBack[pair(a, b)]; !seen {
-				paidBack[pair(a, b)] = struct{}{}
-				fa.PaybackPayers++
-			}
-		}
-		return nil
-	})
+	one, err := passOne(flows, ctx, cfg, chainName, computeShards())
 	if err != nil {
 		return nil, err
 	}
+	feats := one.feats
 	for c, f := range feats {
 		f.ExchangeTag = ctx.ExchangeTag[c]
 		f.DepositLinks = ctx.DepositLinks[c]
@@ -237,15 +187,17 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 		return ex[c] || ctx.ExchangeTag[c] || ctx.DepositLinks[c] >= cfg.Exchange.MinDepositLinks
 	}
 	payees := map[uint32][]uint32{} // payer → the clusters it paid, for token receipts
-	for k := range firstPay {
-		payees[k.payer] = append(payees[k.payer], k.receiver)
+	for _, sh := range one.shards {
+		for k := range sh.firstPay {
+			payees[k.payer] = append(payees[k.payer], k.receiver)
+		}
 	}
 	issued := map[pairKey]uint8{}      // (cluster, payer) → how tokens came back (issuedHow index)
 	served := map[[3]uint32]struct{}{} // (cluster, token sender, payer): the sender served that payer
 	servedBy := map[pairKey]int{}      // (cluster, token sender) → payers served
 	var tx uint64
 	var txPayments []pairKey // (receiver, payer) of the transaction being read
-	err = flows(func(f *Flow) error {
+	passTwo := func(f *Flow) {
 		if f.Tx != tx {
 			tx, txPayments = f.Tx, txPayments[:0]
 		}
@@ -259,11 +211,11 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 			}
 		}
 		if !f.Token || f.ToCluster == NoCluster {
-			return nil
+			return
 		}
 		p := uint32(f.ToCluster)
 		for _, c := range payees[p] {
-			if uint64(firstPay[pairKey{c, p}]) > f.Height {
+			if uint64(one.firstPayAt(pairKey{c, p})) > f.Height {
 				continue
 			}
 			switch {
@@ -283,6 +235,11 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 				served[[3]uint32{c, s, p}] = struct{}{}
 				servedBy[pairKey{c, s}]++
 			}
+		}
+	}
+	err = flows(func(batch []Flow) error {
+		for i := range batch {
+			passTwo(&batch[i])
 		}
 		return nil
 	})

@@ -382,7 +382,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 	free := make(chan []Flow, 2*flowBatchesAhead)
 	var ahead <-chan flowBatch
 	pass := 0
-	flows := func(yield func(*Flow) error) error {
+	flows := func(yield func([]Flow) error) error {
 		pass++
 		started, yielded := time.Now(), 0
 		defer func() {
@@ -404,11 +404,9 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 				res.Flows += len(b.flows)
 				res.Unclustered += b.unclustered
 			}
-			for i := range b.flows {
-				yielded++
-				if err := yield(&b.flows[i]); err != nil {
-					return err
-				}
+			yielded += len(b.flows)
+			if err := yield(b.flows); err != nil {
+				return err
 			}
 			select {
 			case free <- b.flows:
