@@ -2,6 +2,7 @@ package score
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -18,6 +19,10 @@ type flowBatch struct {
 	err         error
 }
 
+// errFlowOrder is the error of flows that did not come in (height,
+// transaction) order.
+var errFlowOrder = errors.New("the flows must come ordered by height and transaction")
+
 // flowBatchSize is how many flows a batch holds.
 const flowBatchSize = 4096
 
@@ -25,11 +30,12 @@ const flowBatchSize = 4096
 // reader, and behind it the server, waits on the socket.
 const flowBatchesAhead = 4
 
-// readFlows runs the flows query (bound: args) in a goroutine of its own and
-// hands its flows over in batches, closing the channel after the last one.
-// Scanning the driver's columns then runs beside the scorer's work, and a
-// pass can be started before the scorer needs it: the server reads, joins
-// and sorts its flows while the scorer is still busy with the pass before.
+// readFlows runs a query of flows (bound: args; the run's sorted flows,
+// runFlowsRead) in a goroutine of its own and hands its flows over in
+// batches, closing the channel after the last one. Scanning the driver's
+// columns then runs beside the scorer's work, and a pass can be started
+// before the scorer needs it. Flows out of (height, transaction) order end
+// the read with errFlowOrder.
 // Memory is bounded by flowBatchesAhead batches; nothing else is kept.
 // Batches come back through free for reuse. Cancel ctx to stop early.
 func readFlows(ctx context.Context, st *store.Store, query string, args []any, free chan []Flow) <-chan flowBatch {
@@ -58,6 +64,7 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, f
 		// destinations, then copied into the batch: scanning into fresh
 		// ones would allocate each of them, and the slice, once per row.
 		var row Flow
+		var last struct{ height, tx uint64 }
 		var noSender, zeroSender, token, fromKnown, toKnown uint8
 		var fromCluster, toCluster uint32
 		dest := []any{&row.Height, &row.Time, &row.Tx, &noSender, &zeroSender, &row.Asset, &row.Value, &token,
@@ -70,6 +77,14 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, f
 			if err := r.Scan(dest...); err != nil {
 				return err
 			}
+			// The scorer's counts by period and its first payments need block
+			// order, and pass 2 the flows of a transaction together: a server
+			// that gave rows out of order must not go unnoticed.
+			if row.Height < last.height || row.Height == last.height && row.Tx < last.tx {
+				return fmt.Errorf("flows out of order: height %d transaction %x after height %d transaction %x: %w",
+					row.Height, row.Tx, last.height, last.tx, errFlowOrder)
+			}
+			last.height, last.tx = row.Height, row.Tx
 			cur.flows = append(cur.flows, row)
 			f := &cur.flows[len(cur.flows)-1]
 			f.Token = token == 1

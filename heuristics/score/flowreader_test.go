@@ -52,6 +52,36 @@ func TestReadFlowsHandsOverEveryFlowInOrder(t *testing.T) {
 	}
 }
 
+// Flows out of (height, transaction) order end the read with an error: the
+// scorer's counts would be wrong without a word. The synthetic query's rows
+// are in order up to height 5000, where it goes back to 4000.
+func TestReadFlowsRefusesFlowsOutOfOrder(t *testing.T) {
+	st, _ := testenv.Store(t)
+	const backwards = `SELECT if(h < 5000, h, toUInt64(h - 1000)) AS height, time, tx, no_sender, zero_sender, asset, value,
+    token, from_known, from_cluster, to_known, to_cluster FROM (
+    SELECT height AS h, time, tx, no_sender, zero_sender, asset, value, token, from_known, from_cluster, to_known, to_cluster
+    FROM (` + syntheticFlowsQuery + `))`
+	read, last := 0, flowBatch{}
+	for b := range readFlows(context.Background(), st, backwards, []any{uint64(6000)}, nil) {
+		read += len(b.flows)
+		last = b
+	}
+	if !errors.Is(last.err, errFlowOrder) || read != 5000/flowBatchSize*flowBatchSize {
+		t.Fatalf("read %d flows, then %v; want the full batches before height 5000, then the order error", read, last.err)
+	}
+	// The same query in order is read whole.
+	read = 0
+	for b := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(6000)}, nil) {
+		if b.err != nil {
+			t.Fatal(b.err)
+		}
+		read += len(b.flows)
+	}
+	if read != 6000 {
+		t.Fatalf("read %d flows in order, want 6000", read)
+	}
+}
+
 // A failing query ends the batches with its error; a cancelled read stops
 // and closes the channel although nobody takes its batches.
 func TestReadFlowsEndsWithTheQuerysErrorAndStopsWhenCancelled(t *testing.T) {

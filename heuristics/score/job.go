@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -110,23 +111,26 @@ const (
 // Before it, each of the flows query's two joins built the same table anew
 // in both passes (10 s each at 16.5M addresses). Keys are 64-bit hashes, not
 // addresses: two addresses sharing one would share a cluster in the score
-// (a 6% chance of one such pair among 1.5B addresses). known = 0 marks an
-// address the cluster job has not seen (the join's default).
+// (a 6% chance of one such pair among 1.5B addresses). The map holds the
+// cluster id plus one, so that 0, joinGet's value for a key the map does not
+// hold, marks an address the cluster job has not seen. Queries read it with
+// joinGet: one lookup per address, where a join also built a row of both
+// columns (measured in docs/performance.md).
 //
 // The table is local to the server the scorer is connected to (with
 // --cluster too: the flows are read through the Distributed tables in a
-// subquery, so the joins run there). One score run at a time: a run drops
+// subquery, and joinGet runs on the level above it, here). One score run at a time: a run drops
 // the maps that earlier runs left (clusterMapPrefix).
 const (
 	clusterMapPrefix = "score_clusters_"
 	// clusterMapDDL creates the map (%s: its name).
-	clusterMapDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64, known UInt8, cluster UInt32) ENGINE = Join(ANY, LEFT, hash)"
+	clusterMapDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64, cluster_plus_one UInt32) ENGINE = Join(ANY, LEFT, hash)"
 	// runAddressesDDL creates the set of the run's address hashes (%s: its name).
 	runAddressesDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64) ENGINE = Set"
 	// runIDsDDL creates the table of the run's address ids (%s: its name).
 	runIDsDDL = "CREATE TABLE IF NOT EXISTS %s (id UInt32, hash UInt64) ENGINE = Memory"
 	// clusterMapFill fills the map %[2]s with one chunk of ids (%[1]s: the ids table; bound as clusterByHash).
-	clusterMapFill = "INSERT INTO %[2]s SELECT hash, toUInt8(1), cluster FROM (" + clusterByHash + ")"
+	clusterMapFill = "INSERT INTO %[2]s SELECT hash, cluster + 1 FROM (" + clusterByHash + ")"
 	// clusterMapCount counts its keys (%s: its name).
 	clusterMapCount = "SELECT count() FROM %s"
 	// clusterMapDrop drops it (%s: its name).
@@ -143,6 +147,36 @@ func clusterMapName(runID uint64) string { return fmt.Sprintf("%s%d", clusterMap
 // run drops those earlier runs left too.
 func runAddressesName(clusterMap string) string { return clusterMap + "_addresses" }
 func runIDsName(clusterMap string) string       { return clusterMap + "_ids" }
+
+// sortAttempts is how many times a run sorts its flows before it gives up
+// on transient failures (sortFlows).
+const sortAttempts = 3
+
+// runFlowsName is the table of a score run's flows (runFlowsDDL).
+func runFlowsName(clusterMap string) string { return clusterMap + "_flows" }
+
+// The window's flows of a run, sorted once: FlowsQuery's rows in its order,
+// written by one INSERT … SELECT into a TinyLog table (one file per column,
+// written and read in one stream, so rows come back in the order they went
+// in) and read by both passes. Before, each pass ran FlowsQuery itself: the
+// server read, merged (FINAL), joined and sorted the window twice, and the
+// second sort ran on the core the scorer needed for pass 1 (measured in
+// docs/performance.md). The table is on disk, not in the server's memory.
+const (
+	// runFlowsDDL creates it (%s: its name); the columns are FlowsQuery's.
+	runFlowsDDL = `CREATE TABLE IF NOT EXISTS %s (height UInt64, time DateTime('UTC'), tx UInt64, no_sender UInt8,
+    zero_sender UInt8, asset String, value Float64, token UInt8, from_known UInt8, from_cluster UInt32,
+    to_known UInt8, to_cluster UInt32) ENGINE = TinyLog`
+	// runFlowsFill fills it (%[1]s: its name, %[2]s: FlowsQuery; bound as FlowsQuery).
+	runFlowsFill = "INSERT INTO %[1]s %[2]s"
+	// runFlowsRead reads it in order (%s: its name), in one thread: a current
+	// server may otherwise spread the blocks of one stream over several
+	// (parallelize_output_from_storages) and hand them over out of order.
+	runFlowsRead = `SELECT height, time, tx, no_sender, zero_sender, asset, value, token, from_known, from_cluster,
+    to_known, to_cluster FROM %s SETTINGS max_threads = 1`
+	// runFlowsCount counts its rows (%s: its name).
+	runFlowsCount = "SELECT count() FROM %s"
+)
 
 // The addresses a run reads besides the window's flows, each a subquery of
 // one column, address.
@@ -179,10 +213,9 @@ const runAddressesFill = `INSERT INTO %s SELECT cityHash64(address) FROM (
 // clustersOf maps the addresses %[1]s selects (a subquery) to their
 // clusters through the map %[2]s; addresses the cluster job has not seen
 // are left out.
-const clustersOf = `SELECT address, cluster FROM (
-    SELECT address, cityHash64(address) AS hash FROM (%[1]s)
-) AS a ANY LEFT JOIN %[2]s USING hash
-WHERE known = 1`
+const clustersOf = `SELECT address, toUInt32(c - 1) AS cluster FROM (
+    SELECT address, joinGet('%[2]s', 'cluster_plus_one', cityHash64(address)) AS c FROM (%[1]s)
+) WHERE c > 0`
 
 // committed keeps the rows of an off-chain table that belong to a file's
 // latest committed import (ingest/offchain/doc.go; bound: the import kind).
@@ -238,28 +271,73 @@ func latestTransferTime(ctx context.Context, st *store.Store, chainName string) 
 // minimum rather than a lookup of one block.
 const WindowStartQuery = "SELECT min(height) FROM transfers WHERE chain = ? AND time >= toDateTime(?, 'UTC')"
 
-// FlowsQuery streams the window's flows with the clusters of both sides
-// through the map %[1]s, so the scorer holds no address map (bound: chain,
-// the window's first height (WindowStartQuery), since, chain). The height
-// bound drops no row the time keeps; it is what lets the server skip the
-// rest of the table. Each join is a level of its own, with the key renamed
-// between them.
-func FlowsQuery(clusterMap string) string {
-	return fmt.Sprintf(`SELECT height, time, tx, no_sender, zero_sender, asset, value, token, from_known, from_cluster,
-    known AS to_known, cluster AS to_cluster FROM (
-    SELECT height, time, tx, idx, no_sender, zero_sender, asset, value, token, from_known, from_cluster, to_hash AS hash FROM (
-        SELECT height, time, tx, idx, no_sender, zero_sender, asset, value, token, to_hash,
-            known AS from_known, cluster AS from_cluster FROM (
-            SELECT height, time, cityHash64(txid) AS tx, idx, from_address = '' AS no_sender,
-                from_address = '`+ZeroAddress+`' AS zero_sender, asset, value, kind = '`+string(chain.KindERC20)+`' AS token,
-                cityHash64(from_address) AS hash, cityHash64(to_address) AS to_hash
-            FROM transfers FINAL
-            WHERE `+windowTransfers+`
-                AND txid NOT IN (SELECT txid FROM coinjoins FINAL WHERE chain = ?)
-        ) AS t ANY LEFT JOIN %[1]s USING hash
-    ) AS tf
-) AS tt ANY LEFT JOIN %[1]s USING hash
-ORDER BY height, tx, idx`, clusterMap)
+// WindowEndQuery is the highest height of a transfer at or above a height
+// (bound: chain, the window's first height): a read of the window's range of
+// transfers' key, which bounds the ranges of FlowsQuery.
+const WindowEndQuery = "SELECT max(height) FROM transfers WHERE chain = ? AND height >= ?"
+
+// flowsPieces is how many ranges of heights FlowsQuery reads side by side.
+// The server merges the rows of one range (FINAL) in one stream, and the
+// rest of the query ran in that stream too, on one core: 12.9-14.1 s for
+// 13M flows in one range, 7.5-9.2 s in 4 to 16 (docs/performance.md).
+const flowsPieces = 8
+
+// FlowsQuery selects the window's flows with the clusters of both sides,
+// through the map %[1]s, in the order the scorer reads them; sortFlows
+// writes its rows into the run's flows table. It reads the window in
+// `pieces` ranges of heights, each bound by flowsArgs: chain, the range's
+// first height, since, the next range's first height (not for the last
+// range), chain. The window's first height (WindowStartQuery) drops no row
+// the time keeps; it is what lets the server skip the rest of the table.
+func FlowsQuery(clusterMap string, pieces int) string {
+	ranges := make([]string, max(pieces, 1))
+	for i := range ranges {
+		below := " AND height < ?"
+		if i == len(ranges)-1 {
+			below = ""
+		}
+		ranges[i] = `SELECT height, time, cityHash64(txid) AS tx, idx, from_address = '' AS no_sender,
+            from_address = '` + ZeroAddress + `' AS zero_sender, asset, value, kind = '` + string(chain.KindERC20) + `' AS token,
+            cityHash64(from_address) AS from_hash, cityHash64(to_address) AS to_hash
+        FROM transfers FINAL
+        WHERE ` + windowTransfers + below + `
+            AND txid NOT IN (SELECT txid FROM coinjoins FINAL WHERE chain = ?)`
+	}
+	return fmt.Sprintf(`SELECT height, time, tx, no_sender, zero_sender, asset, value, token,
+    from_c > 0 AS from_known, toUInt32(from_c - 1) AS from_cluster, to_c > 0 AS to_known, toUInt32(to_c - 1) AS to_cluster FROM (
+    SELECT height, time, tx, idx, no_sender, zero_sender, asset, value, token,
+        joinGet('%[1]s', 'cluster_plus_one', from_hash) AS from_c, joinGet('%[1]s', 'cluster_plus_one', to_hash) AS to_c FROM (
+        %[2]s
+    )
+)
+ORDER BY height, tx, idx`, clusterMap, strings.Join(ranges, "\n        UNION ALL "))
+}
+
+// flowsRanges splits the heights from the window's first to its last into
+// at most flowsPieces ranges and returns each one's first height.
+func flowsRanges(first, last uint64) []uint64 {
+	if last < first {
+		return []uint64{first}
+	}
+	step := max((last-first)/flowsPieces+1, 1)
+	var out []uint64
+	for lo := first; lo <= last && len(out) < flowsPieces; lo += step {
+		out = append(out, lo)
+	}
+	return out
+}
+
+// flowsArgs binds FlowsQuery over the ranges that start at firsts.
+func flowsArgs(chainName string, firsts []uint64, since uint32) []any {
+	var args []any
+	for i, lo := range firsts {
+		args = append(args, chainName, lo, since)
+		if i < len(firsts)-1 {
+			args = append(args, firsts[i+1])
+		}
+		args = append(args, chainName)
+	}
+	return args
 }
 
 // Clusters of tagged exchanges, sanctioned addresses, hot wallets with
@@ -373,12 +451,19 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 	}
 	opts.Logger.Info("cluster map built", "chain", chainName, "table", clusterMap, "took", time.Since(started).Round(time.Millisecond))
 	defer dropClusterMap(st, opts.Logger, clusterMap)
-	// Each pass reads the flows query anew (nothing per flow is kept). Pass
-	// 2's query is sent as soon as pass 1's flows arrive, so the server has
-	// sorted them by the time the scorer wants them.
+	started = time.Now()
+	flowsTable, sorted, err := sortFlows(ctx, st, opts.Logger, chainName, clusterMap, fromHeight, since)
+	if err != nil {
+		return res, err
+	}
+	opts.Logger.Info("flows sorted", "chain", chainName, "flows", sorted, "took", time.Since(started).Round(time.Millisecond))
+	// Each pass reads the sorted flows anew (nothing per flow is kept). Pass
+	// 2's read is sent as soon as pass 1's flows arrive, so that its first
+	// batches wait in the reader when the scorer wants them.
 	readCtx, stopReads := context.WithCancel(ctx)
 	defer stopReads()
-	query, args := FlowsQuery(clusterMap), []any{chainName, fromHeight, since, chainName}
+	query := fmt.Sprintf(runFlowsRead, flowsTable)
+	var args []any
 	free := make(chan []Flow, 2*flowBatchesAhead)
 	var ahead <-chan flowBatch
 	pass := 0
@@ -413,7 +498,13 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 			default:
 			}
 		}
-		return readCtx.Err()
+		if err := readCtx.Err(); err != nil {
+			return err
+		}
+		if uint64(yielded) != sorted {
+			return fmt.Errorf("pass %d read %d flows of the %d sorted: %w; run the score again", pass, yielded, sorted, store.ErrShortWrite)
+		}
+		return nil
 	}
 	cctx, err := loadContext(ctx, st, chainName, clusterRun, clusterMap)
 	if err != nil {
@@ -575,12 +666,46 @@ func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, cha
 	return name, nil
 }
 
+// sortFlows writes the window's flows, from fromHeight and since on, into
+// the run's flows table in FlowsQuery's order, and returns the table and how
+// many flows it holds. The fill is not retried into a table it may have
+// half filled (its flows would then come twice): each attempt starts from a
+// new table, and the drop and create wait for a server that went away.
+func sortFlows(ctx context.Context, st *store.Store, log *slog.Logger, chainName, clusterMap string, fromHeight uint64, since uint32) (string, uint64, error) {
+	name := runFlowsName(clusterMap)
+	var last uint64
+	if err := st.QueryRow(ctx, "window's last height", WindowEndQuery, []any{chainName, fromHeight}, &last); err != nil {
+		return "", 0, err
+	}
+	firsts := flowsRanges(fromHeight, last)
+	fill, args := fmt.Sprintf(runFlowsFill, name, FlowsQuery(clusterMap, len(firsts))), flowsArgs(chainName, firsts, since)
+	for attempt := 1; ; attempt++ {
+		if err := st.Exec(ctx, "drop the table of the run's flows", fmt.Sprintf(clusterMapDrop, name)); err != nil {
+			return "", 0, err
+		}
+		if err := st.Exec(ctx, "create the table of the run's flows", fmt.Sprintf(runFlowsDDL, name)); err != nil {
+			return "", 0, err
+		}
+		err := st.Conn().Exec(ctx, fill, args...)
+		if err == nil {
+			break
+		}
+		if !store.IsTransient(err) || attempt == sortAttempts {
+			return "", 0, fmt.Errorf("sort the window's flows (attempt %d): %w", attempt, err)
+		}
+		log.Warn("sorting the window's flows failed; starting again from an empty table", "attempt", attempt, "err", err)
+	}
+	var n uint64
+	err := st.QueryRow(ctx, "count the window's flows", fmt.Sprintf(runFlowsCount, name), nil, &n)
+	return name, n, err
+}
+
 // dropClusterMap drops a run's map and its tables of addresses, even when
 // the run's context has ended.
 func dropClusterMap(st *store.Store, log *slog.Logger, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for _, table := range []string{name, runAddressesName(name), runIDsName(name)} {
+	for _, table := range []string{name, runAddressesName(name), runIDsName(name), runFlowsName(name)} {
 		if err := st.Exec(ctx, "drop a table of the score run", fmt.Sprintf(clusterMapDrop, table)); err != nil {
 			log.Warn("could not drop a table of the score run; the next score run will", "table", table, "err", err)
 		}

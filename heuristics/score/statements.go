@@ -12,7 +12,7 @@ import (
 // name (a run's is clusterMapName of its id).
 func init() {
 	sampleMap := clusterMapName(1)
-	sampleSet, sampleIDs := runAddressesName(sampleMap), runIDsName(sampleMap)
+	sampleSet, sampleIDs, sampleFlows := runAddressesName(sampleMap), runIDsName(sampleMap), runFlowsName(sampleMap)
 	f := &Features{Cluster: 7, Payers: 12, Payments: 20, SmallPayments: 18, FirstHeight: 100, LastHeight: 180, HoldBlocks: 12, Company: "C001"}
 	scores := []Score{{Cluster: 7, Score: 61.5, Kind: KindPonzi, KindConfidence: 0.8, Evidence: map[string]any{"payers": 12},
 		Components: Components{Payers: 0.6, SmallTicket: 0.9, Growth: 1, Payback: 0.3}, GrowthRatio: 5.5,
@@ -40,7 +40,13 @@ func init() {
 		store.Statement{Name: "score.cluster_map.drop", SQL: fmt.Sprintf(clusterMapDrop, sampleMap)},
 		store.Statement{Name: "score.run_addresses.drop", SQL: fmt.Sprintf(clusterMapDrop, sampleSet)},
 		store.Statement{Name: "score.run_ids.drop", SQL: fmt.Sprintf(clusterMapDrop, sampleIDs)},
-		store.Statement{Name: "score.flows", SQL: FlowsQuery(sampleMap), Args: []any{"btc", uint64(800_000), uint32(1_700_000_000), "btc"}},
+		store.Statement{Name: "score.run_flows.create", SQL: fmt.Sprintf(runFlowsDDL, sampleFlows)},
+		store.Statement{Name: "score.run_flows.fill", SQL: fmt.Sprintf(runFlowsFill, sampleFlows, FlowsQuery(sampleMap, 2)),
+			Args: flowsArgs("btc", []uint64{800_000, 800_100}, 1_700_000_000)},
+		store.Statement{Name: "score.window_end", SQL: WindowEndQuery, Args: []any{"btc", uint64(800_000)}},
+		store.Statement{Name: "score.run_flows.read", SQL: fmt.Sprintf(runFlowsRead, sampleFlows)},
+		store.Statement{Name: "score.run_flows.count", SQL: fmt.Sprintf(runFlowsCount, sampleFlows)},
+		store.Statement{Name: "score.run_flows.drop", SQL: fmt.Sprintf(clusterMapDrop, sampleFlows)},
 		store.Statement{Name: "score.exchange_tags", SQL: ExchangeTagsQuery(sampleMap), Args: []any{"eth", "tags"}},
 		store.Statement{Name: "score.sanctioned", SQL: SanctionedQuery(sampleMap), Args: []any{"eth", "sanctions"}},
 		store.Statement{Name: "score.company_addresses", SQL: CompanyAddrsQuery(sampleMap), Args: []any{"eth", "companies", "eth", "companies"}},

@@ -86,3 +86,80 @@ func TestTheContextOfARunDoesNotDependOnItsWindow(t *testing.T) {
 	}
 	t.Logf("map keys: %d with every transfer, %d with none; context: %+v", allKeys, noneKeys, all)
 }
+
+// The run's flows table holds the flows query's rows once each and in its
+// order, even when an earlier attempt left it half filled (sortFlows starts
+// each attempt from a new table).
+func TestTheSortedFlowsAreTheFlowsQuerysRowsOnce(t *testing.T) {
+	w := testworld.Build(t, 23)
+	ctx, st := context.Background(), w.Store
+	clusterRun, err := cluster.LastFinishedRun(ctx, st, chain.Ethereum)
+	if err != nil || clusterRun == 0 {
+		t.Fatalf("cluster run: %d, %v", clusterRun, err)
+	}
+	name, err := buildClusterMap(ctx, st, testworld.Quiet(), chain.Ethereum, clusterRun, 1, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dropClusterMap(st, testworld.Quiet(), name)
+	rows := func(query string, args ...any) []string {
+		t.Helper()
+		var out []string
+		err := st.Query(ctx, "read flows", query, args, func() { out = nil }, func(r driver.Rows) error {
+			var f Flow
+			var noSender, zeroSender, token, fromKnown, toKnown uint8
+			var fromCluster, toCluster uint32
+			err := r.Scan(&f.Height, &f.Time, &f.Tx, &noSender, &zeroSender, &f.Asset, &f.Value, &token, &fromKnown, &fromCluster, &toKnown, &toCluster)
+			out = append(out, fmt.Sprint(f.Height, f.Time.Unix(), f.Tx, noSender, zeroSender, f.Asset, f.Value, token, fromKnown, fromCluster, toKnown, toCluster))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want := rows(FlowsQuery(name, 1), chain.Ethereum, uint64(0), uint32(0), chain.Ethereum)
+	if len(want) < 100 {
+		t.Fatalf("a world of %d flows", len(want))
+	}
+	// A half-filled table from an attempt that failed: the first half of the flows.
+	flows := runFlowsName(name)
+	if err := st.Exec(ctx, "create", fmt.Sprintf(runFlowsDDL, flows)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Exec(ctx, "half fill", fmt.Sprintf(runFlowsFill, flows, FlowsQuery(name, 1)+" LIMIT ?"),
+		chain.Ethereum, uint64(0), uint32(0), chain.Ethereum, uint64(len(want)/2)); err != nil {
+		t.Fatal(err)
+	}
+	table, n, err := sortFlows(ctx, st, testworld.Quiet(), chain.Ethereum, name, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rows(fmt.Sprintf(runFlowsRead, table))
+	if n != uint64(len(want)) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("sorted table: %d rows (counted %d), want the flows query's %d in its order", len(got), n, len(want))
+	}
+}
+
+// The flows query's ranges start at the window's first height, increase, and
+// number at most flowsPieces; the last one is open above, so together they
+// hold every height from the first on.
+func TestTheWindowIsSplitIntoIncreasingRangesFromItsFirstHeight(t *testing.T) {
+	for _, c := range []struct {
+		first, last uint64
+		want        []uint64
+	}{
+		{100, 99, []uint64{100}}, // no transfer at or above the first height
+		{100, 100, []uint64{100}},
+		{100, 103, []uint64{100, 101, 102, 103}},
+		{0, 15, []uint64{0, 2, 4, 6, 8, 10, 12, 14}},
+		{29013, 33333, []uint64{29013, 29554, 30095, 30636, 31177, 31718, 32259, 32800}},
+	} {
+		if got := flowsRanges(c.first, c.last); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("flowsRanges(%d, %d) = %v, want %v", c.first, c.last, got, c.want)
+		}
+	}
+	if got := flowsArgs("btc", []uint64{10, 20}, 7); !reflect.DeepEqual(got, []any{"btc", uint64(10), uint32(7), uint64(20), "btc", "btc", uint64(20), uint32(7), "btc"}) {
+		t.Errorf("flowsArgs = %v", got)
+	}
+}

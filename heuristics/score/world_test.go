@@ -72,6 +72,21 @@ func TestScoresOfASimulatedWorldRankTheFundraisingEntitiesFirst(t *testing.T) {
 		if r.Unclustered != 0 {
 			t.Errorf("%s: %d flows with unclustered addresses after a cluster run", r.Chain, r.Unclustered)
 		}
+		// Every transfer of the window is a flow once: the window is read in several ranges of heights.
+		since, err := time.Parse(time.RFC3339, r.Since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want uint64
+		if err := w.Store.QueryRow(ctx, "count the window's transfers", `SELECT count() FROM transfers FINAL
+    WHERE chain = ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'
+        AND txid NOT IN (SELECT txid FROM coinjoins FINAL WHERE chain = ?)`,
+			[]any{r.Chain, uint32(since.Unix()), r.Chain}, &want); err != nil {
+			t.Fatal(err)
+		}
+		if uint64(r.Flows) != want || want < 1000 {
+			t.Errorf("%s: %d flows scored, the window holds %d transfers", r.Chain, r.Flows, want)
+		}
 	}
 	top, err := score.Top(ctx, w.Store, 100_000)
 	if err != nil {
