@@ -186,11 +186,19 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 	exchange := func(c int64) bool {
 		return ex[c] || ctx.ExchangeTag[c] || ctx.DepositLinks[c] >= cfg.Exchange.MinDepositLinks
 	}
-	payees := map[uint32][]uint32{} // payer → the clusters it paid, for token receipts
-	for _, sh := range one.shards {
-		for k := range sh.firstPay {
-			payees[k.payer] = append(payees[k.payer], k.receiver)
+	// payer → the clusters it paid, for token receipts: built at the first
+	// token flow (a pass over every pair; Bitcoin has no tokens).
+	var payees map[uint32][]uint32
+	payeesOf := func(p uint32) []uint32 {
+		if payees == nil {
+			payees = map[uint32][]uint32{}
+			for _, sh := range one.shards {
+				for k := range sh.firstPay {
+					payees[k.payer] = append(payees[k.payer], k.receiver)
+				}
+			}
 		}
+		return payees[p]
 	}
 	issued := map[pairKey]uint8{}      // (cluster, payer) → how tokens came back (issuedHow index)
 	served := map[[3]uint32]struct{}{} // (cluster, token sender, payer): the sender served that payer
@@ -214,7 +222,7 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 			return
 		}
 		p := uint32(f.ToCluster)
-		for _, c := range payees[p] {
+		for _, c := range payeesOf(p) {
 			if uint64(one.firstPayAt(pairKey{c, p})) > f.Height {
 				continue
 			}
