@@ -162,9 +162,9 @@ func payment(f *Flow) bool {
 // whose payers), plus the flows of the transaction being read.
 //
 // Pass 1 counts payers, payments, small tickets, values, new payers per
-// period and paybacks (a payment to a cluster that paid the payer earlier).
-// Its clusters are split into shards, one goroutine each (passOne). Exchanges
-// (for cash-outs) are then known: the clusters tagged so, with
+// period and paybacks (a payment to a cluster that paid the payer earlier),
+// with the clusters split into shards, a goroutine each (passOne).
+// Exchanges (for cash-outs) are then known: the clusters tagged so, with
 // enough deposit links, or with enough counterparties both ways (see
 // ExchangeParams). Pass 2 finds cash-outs to exchanges and the tokens that
 // went back to payers.

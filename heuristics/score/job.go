@@ -319,7 +319,7 @@ func flowsRanges(first, last uint64) []uint64 {
 	if last < first {
 		return []uint64{first}
 	}
-	step := max((last-first)/flowsPieces+1, 1)
+	step := (last-first)/flowsPieces + 1
 	var out []uint64
 	for lo := first; lo <= last && len(out) < flowsPieces; lo += step {
 		out = append(out, lo)
@@ -463,7 +463,6 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 	readCtx, stopReads := context.WithCancel(ctx)
 	defer stopReads()
 	query := fmt.Sprintf(runFlowsRead, flowsTable)
-	var args []any
 	free := make(chan []Flow, 2*flowBatchesAhead)
 	var ahead <-chan flowBatch
 	pass := 0
@@ -475,7 +474,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 		}()
 		batches := ahead
 		if batches == nil {
-			batches = readFlows(readCtx, st, query, args, free)
+			batches = readFlows(readCtx, st, query, nil, free)
 		}
 		ahead = nil
 		for b := range batches {
@@ -484,7 +483,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 			}
 			if pass == 1 {
 				if ahead == nil {
-					ahead = readFlows(readCtx, st, query, args, free)
+					ahead = readFlows(readCtx, st, query, nil, free)
 				}
 				res.Flows += len(b.flows)
 				res.Unclustered += b.unclustered

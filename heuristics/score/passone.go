@@ -161,6 +161,8 @@ func passOne(flows Flows, ctx Context, cfg Config, chainName string, n int) (*pa
 	if err != nil {
 		return nil, err
 	}
+	// The features of every shard go into shard 0's map, which becomes the
+	// result's (each cluster is in one shard's map only).
 	out := &pass1{feats: shards[0].feats, shards: shards}
 	for _, s := range shards[1:] {
 		for c, f := range s.feats {
