@@ -34,6 +34,8 @@ SELECT 'btc', intDiv(number, 3000), toDateTime(1500000000 + intDiv(number, 3000)
 SELECT 'btc', address, toUInt32(rowNumberInAllBlocks()), 0, 1 FROM (
     SELECT DISTINCT address FROM (SELECT from_address AS address FROM transfers UNION ALL SELECT to_address AS address FROM transfers))"
   q "INSERT INTO address_clusters (chain, address_id, cluster_id, run_id) SELECT 'btc', id, id % 200000, 1 FROM address_ids"
+  # The same clusters by address hash, as the cluster job writes them beside address_clusters.
+  q "INSERT INTO address_cluster_hashes (chain, hash, cluster_id, run_id) SELECT 'btc', cityHash64(address), id % 200000, 1 FROM address_ids"
   # The score reads the clusters of the last finished cluster run: record run 1 as finished.
   q "INSERT INTO runs (run_id, job, chain, state, status) SELECT 1, 'cluster', 'btc', toUInt8(1), 'done' FROM system.one"
   # An ingest checkpoint above the last block, as ingest leaves one: the score reads the latest time near it.

@@ -3,7 +3,8 @@
 //
 // What comes in: the ingested chain tables in ClickHouse (Bitcoin inputs and outputs; Ethereum
 // transactions, token transfers and logs) up to the ingest checkpoint. What goes out: address_ids (a dense
-// id per address, in order of first appearance), address_clusters (the cluster of every id), clusters
+// id per address, in order of first appearance), address_clusters (the cluster of every id; the same rows
+// by address hash in address_cluster_hashes, which the score reads), clusters
 // (sizes), cluster_evidence (every link: which heuristic, which transaction, what confidence), coinjoins
 // (transactions kept out of co-spend linking) and held_merges (links the super-cluster guard refused).
 //

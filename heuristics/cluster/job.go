@@ -229,6 +229,34 @@ func (j *job) cleanup(ctx context.Context, after uint64) error {
 	return nil
 }
 
+// writeClusterHashes copies the run's address_clusters rows into address_cluster_hashes (ids below n;
+// 80 s for a run that wrote 49M rows, docs/performance.md), and checks that every one of them got there: an address_clusters row whose id has no address would
+// be a defect of this job, and a short copy would leave the score's map short without a word.
+func (j *job) writeClusterHashes(ctx context.Context, n uint64) error {
+	if j.res.Changed == 0 {
+		return nil
+	}
+	// Chunks of the id space holding about clusterHashesChunk of the run's rows each: one for most
+	// incremental runs, so that address_ids is read once.
+	chunks := (uint64(j.res.Changed) + clusterHashesChunk - 1) / clusterHashesChunk
+	step := (n + chunks - 1) / chunks
+	for lo := uint64(0); lo < n; lo += step {
+		hi := lo + step
+		if err := j.st.Exec(ctx, "copy the run's clusters by address hash", clusterHashesSQL,
+			j.chain, lo, hi, j.chain, j.run.ID, lo, hi); err != nil {
+			return err
+		}
+	}
+	got, err := j.st.CountWhere(ctx, "address_cluster_hashes", false, "chain = ? AND run_id = ?", j.chain, j.run.ID)
+	if err != nil {
+		return err
+	}
+	if got != uint64(j.res.Changed) {
+		return fmt.Errorf("address_cluster_hashes of run %d: %d rows for %d address_clusters rows: %w", j.run.ID, got, j.res.Changed, store.ErrCountMismatch)
+	}
+	return nil
+}
+
 // loadState rebuilds the forest from address_clusters.
 func (j *job) loadState(ctx context.Context) error {
 	var count uint64
@@ -471,6 +499,9 @@ func (j *job) writeClusters(ctx context.Context) error {
 		j.res.Changed++
 	}
 	if err := flush(); err != nil {
+		return err
+	}
+	if err := j.writeClusterHashes(ctx, uint64(n)); err != nil {
 		return err
 	}
 	j.res.Addresses, j.res.Clusters = n, len(sizes)

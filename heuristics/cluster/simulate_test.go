@@ -80,6 +80,8 @@ func TestClustersOfASimulatedWorldMatchItsTruth(t *testing.T) {
 	for _, c := range cluster.Chains() {
 		clusterRun(t, st, c, cfg)
 		got[c] = exported(t, st, c)
+		// After a second, incremental run: the clusters by address hash agree with those by id.
+		sameClusters(t, c+" by hash after incremental runs", byHash(t, st, c), got[c])
 		prec, rec, n := pairwise(got[c], owners, c)
 		t.Logf("%s: %d addresses of the truth clustered: pairwise precision %.3f, recall %.3f", c, n, prec, rec)
 		if n == 0 {
@@ -178,6 +180,8 @@ func TestClustersOfASimulatedWorldMatchItsTruth(t *testing.T) {
 					t.Fatalf("%s: address %s in cluster %d incrementally, %d in a full run", c, a, got[c][a], id)
 				}
 			}
+			// The clusters by address hash (the score's map) agree with the clusters by id.
+			sameClusters(t, c+" by hash after a full run", byHash(t, st, c), once)
 		}
 	})
 

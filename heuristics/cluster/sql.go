@@ -65,4 +65,19 @@ ORDER BY tx_height, tx_pos, txid`
 )
 
 // Tables the cluster job writes, each with chain and run_id columns.
-var writtenTables = []string{"address_ids", "address_clusters", "clusters", "cluster_evidence", "coinjoins", "held_merges"}
+var writtenTables = []string{"address_ids", "address_clusters", "address_cluster_hashes", "clusters", "cluster_evidence", "coinjoins", "held_merges"}
+
+// clusterHashesSQL copies a run's address_clusters rows of ids in [lo, hi) into address_cluster_hashes,
+// keyed by the hash of each id's address (bound: chain, lo, hi, chain, run, lo, hi). address_ids is
+// ordered by address, so every chunk reads all of it; the chunks bound the join's memory.
+const clusterHashesSQL = `INSERT INTO address_cluster_hashes (chain, hash, cluster_id, run_id)
+SELECT chain, cityHash64(address), cluster_id, run_id FROM (
+    SELECT chain, id AS address_id, address FROM address_ids WHERE chain = ? AND id >= ? AND id < ?
+) AS i ANY INNER JOIN (
+    SELECT chain, address_id, cluster_id, run_id FROM address_clusters
+    WHERE chain = ? AND run_id = ? AND address_id >= ? AND address_id < ?
+) AS c USING (chain, address_id)`
+
+// clusterHashesChunk is about how many of a run's rows one clusterHashesSQL joins (the join's memory
+// on the server; 20M stay under 18.16's default limit of about 8 GB).
+const clusterHashesChunk = 20_000_000

@@ -38,6 +38,8 @@ func init() {
 		store.Statement{Name: "cluster.ids_of", SQL: idsOfSQL, Args: []any{"btc", ch.GroupSet{Value: []any{"1A", "1B"}}}},
 		store.Statement{Name: "cluster.next_id", SQL: nextIDSQL, Args: []any{"btc"}},
 		store.Statement{Name: "cluster.state", SQL: stateSQL, Args: []any{"btc"}},
+		store.Statement{Name: "cluster.cluster_hashes", SQL: clusterHashesSQL, Args: []any{"btc", uint64(0), uint64(clusterHashesChunk), "btc", run, uint64(0), uint64(clusterHashesChunk)}},
+		store.Statement{Name: "cluster.count_cluster_hashes", SQL: store.CountSQL("address_cluster_hashes", false, "chain = ? AND run_id = ?"), Args: []any{"btc", run}},
 	)
 	for chain, spec := range specs {
 		store.Register(store.Statement{Name: "cluster." + chain + ".heights", SQL: fmt.Sprintf(heightsSQL, spec.blocks), Args: []any{lo, hi}})

@@ -13,6 +13,7 @@ import (
 func init() {
 	sampleMap := clusterMapName(1)
 	sampleSet, sampleIDs, sampleFlows := runAddressesName(sampleMap), runIDsName(sampleMap), runFlowsName(sampleMap)
+	sampleHashes := runHashesName(sampleMap)
 	f := &Features{Cluster: 7, Payers: 12, Payments: 20, SmallPayments: 18, FirstHeight: 100, LastHeight: 180, HoldBlocks: 12, Company: "C001"}
 	scores := []Score{{Cluster: 7, Score: 61.5, Kind: KindPonzi, KindConfidence: 0.8, Evidence: map[string]any{"payers": 12},
 		Components: Components{Payers: 0.6, SmallTicket: 0.9, Growth: 1, Payback: 0.3}, GrowthRatio: 5.5,
@@ -30,6 +31,14 @@ func init() {
 		store.Statement{Name: "score.run_addresses.fill", SQL: fmt.Sprintf(runAddressesFill, sampleSet),
 			Args: []any{"btc", uint64(800_000), uint32(1_700_000_000), "btc", "tags", "btc", "sanctions", "btc", "companies", "btc", uint64(3), depositRole}},
 		store.Statement{Name: "score.run_ids.create", SQL: fmt.Sprintf(runIDsDDL, sampleIDs)},
+		store.Statement{Name: "score.run_hashes.create", SQL: fmt.Sprintf(runHashesDDL, sampleHashes)},
+		store.Statement{Name: "score.run_hashes.fill", SQL: fmt.Sprintf(runHashesFill, sampleHashes, sampleSet),
+			Args: []any{"btc", uint64(3), uint64(0), ^uint64(0)}},
+		store.Statement{Name: "score.run_hashes.drop", SQL: fmt.Sprintf(clusterMapDrop, sampleHashes)},
+		store.Statement{Name: "score.cluster_map.from_hashes", SQL: fmt.Sprintf(clusterMapFromHashes, sampleMap, sampleHashes)},
+		store.Statement{Name: "score.cluster_runs.by_id", SQL: clusterRunsByID, Args: []any{"btc", uint64(3)}},
+		store.Statement{Name: "score.cluster_runs.by_hash", SQL: clusterRunsByHash, Args: []any{"btc", uint64(3)}},
+		store.Statement{Name: "score.cluster_hashes.count", SQL: clusterHashRows, Args: []any{"btc", uint64(3)}},
 		store.Statement{Name: "score.run_ids.fill", SQL: fmt.Sprintf(runIDsFill, sampleSet, sampleIDs), Args: []any{"btc", uint64(3)}},
 		store.Statement{Name: "score.cluster_map.ids", SQL: fmt.Sprintf(clusterMapIDs, sampleIDs)},
 		store.Statement{Name: "score.cluster_map.hashes", SQL: fmt.Sprintf(clusterMapHashes, sampleIDs)},

@@ -13,6 +13,7 @@ import (
 	"github.com/chainsleuth/chainsleuth/heuristics/cluster"
 	"github.com/chainsleuth/chainsleuth/ingest/offchain"
 	"github.com/chainsleuth/chainsleuth/ingest/store"
+	"github.com/chainsleuth/chainsleuth/internal/testenv"
 	"github.com/chainsleuth/chainsleuth/internal/testworld"
 )
 
@@ -161,5 +162,92 @@ func TestTheWindowIsSplitIntoIncreasingRangesFromItsFirstHeight(t *testing.T) {
 	}
 	if got := flowsArgs("btc", []uint64{10, 20}, 7); !reflect.DeepEqual(got, []any{"btc", uint64(10), uint32(7), uint64(20), "btc", "btc", uint64(20), uint32(7), "btc"}) {
 		t.Errorf("flowsArgs = %v", got)
+	}
+}
+
+// The map built from the clusters by address hash (what the cluster job
+// writes since migration 8) and the map built from address ids (databases
+// clustered before it) give the same scores and alerts.
+func TestTheClusterMapByHashScoresAsTheMapByID(t *testing.T) {
+	w := testworld.Build(t, 23)
+	ctx, st := context.Background(), w.Store
+	cfg := DefaultConfig()
+	cfg.PeriodBlocks = map[string]uint64{chain.Bitcoin: 10, chain.Ethereum: 10}
+	rows := func(byHash bool) []string {
+		t.Helper()
+		clusterRun, err := cluster.LastFinishedRun(ctx, st, chain.Ethereum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := clusterHashesComplete(ctx, st, chain.Ethereum, clusterRun); err != nil || got != byHash {
+			t.Fatalf("clusters by hash complete: %v (%v), want %v", got, err, byHash)
+		}
+		res, err := Run(ctx, st, Options{Config: cfg, Chains: []string{chain.Ethereum}, Logger: testworld.Quiet()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		err = st.Query(ctx, "scores", `SELECT cluster_id, score, kind, payers, evidence FROM cluster_scores
+    WHERE chain = ? AND run_id = ? ORDER BY cluster_id`, []any{chain.Ethereum, res[0].RunID}, func() { out = nil },
+			func(r driver.Rows) error {
+				var c, payers uint32
+				var s float64
+				var kind, ev string
+				err := r.Scan(&c, &s, &kind, &payers, &ev)
+				out = append(out, fmt.Sprint(c, s, kind, payers, ev))
+				return err
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) < 10 || res[0].Unclustered != 0 {
+			t.Fatalf("%d scores, %d unclustered flows", len(out), res[0].Unclustered)
+		}
+		return append(out, fmt.Sprint("alerts ", res[0].Alerts, " flows ", res[0].Flows))
+	}
+	byHash := rows(true)
+	if err := st.DeleteWhere(ctx, "address_cluster_hashes", "chain = ?", chain.Ethereum); err != nil {
+		t.Fatal(err)
+	}
+	byID := rows(false)
+	if !reflect.DeepEqual(byHash, byID) {
+		t.Fatalf("scores with the map by hash:\n%v\nby id:\n%v", byHash, byID)
+	}
+}
+
+// The map by hash takes each address's row of the latest cluster run up to
+// the one scored, for the addresses of the run's set only, across ranges of
+// hashes.
+func TestTheClusterMapByHashTakesTheLatestRunUpToTheScoredOne(t *testing.T) {
+	st, _ := testenv.Store(t)
+	ctx := context.Background()
+	defer SetClusterMapChunk(2)() // three rows: two ranges of hashes
+	// h5 is the last hash of the first range (5 rows up to run 2, 2 per range).
+	const h1, h2, h3, h4 = uint64(1 << 62), uint64(3 << 62), uint64(5), uint64(7)
+	h5 := hashRanges(5)[0][1]
+	if err := st.Insert(ctx, store.Batch{Table: "address_cluster_hashes", Columns: []string{"chain", "hash", "cluster_id", "run_id"},
+		Data: []any{[]string{"btc", "btc", "btc", "btc", "btc", "btc"}, []uint64{h1, h1, h1, h2, h3, h5},
+			[]uint32{5, 3, 9, 7, 8, 11}, []uint64{1, 2, 3, 1, 1, 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	name := clusterMapName(99)
+	defer dropClusterMap(st, testworld.Quiet(), name)
+	for _, q := range []string{fmt.Sprintf(clusterMapDDL, name), fmt.Sprintf(runAddressesDDL, runAddressesName(name)),
+		fmt.Sprintf("INSERT INTO %s SELECT arrayJoin([toUInt64(%d), toUInt64(%d), toUInt64(%d), toUInt64(%d)])", runAddressesName(name), h1, h2, h4, h5)} {
+		if err := st.Exec(ctx, "set up", q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := fillClusterMapByHash(ctx, st, name, "btc", 2); err != nil {
+		t.Fatal(err)
+	}
+	for h, want := range map[uint64]uint32{h1: 3 + 1, h2: 7 + 1, h3: 0, h4: 0, h5: 11 + 1} {
+		var got uint32
+		if err := st.QueryRow(ctx, "look up", fmt.Sprintf("SELECT joinGet('%s', 'cluster_plus_one', toUInt64(?))", name), []any{h}, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("hash %d: cluster + 1 = %d, want %d", h, got, want)
+		}
 	}
 }

@@ -73,6 +73,7 @@ func init() {
 		store.Statement{Name: "scaledata.generate_transfers", SQL: InsertTransfersSQL, Args: []any{uint64(0), uint64(3000)}},
 		store.Statement{Name: "scaledata.address_ids", SQL: AddressIDsSQL, Args: []any{uint64(1)}},
 		store.Statement{Name: "scaledata.address_clusters", SQL: AddressClustersSQL, Args: []any{uint64(200_000), uint64(1), uint64(1)}},
+		store.Statement{Name: "scaledata.address_cluster_hashes", SQL: AddressClusterHashesSQL, Args: []any{uint64(200_000), uint64(1), uint64(1)}},
 	)
 }
 
@@ -96,6 +97,11 @@ SELECT 'btc', address, toUInt32(rowNumberInAllBlocks()), 0, ? FROM (
 // (bound: clusters, run id, run id).
 const AddressClustersSQL = `INSERT INTO address_clusters (chain, address_id, cluster_id, run_id)
 SELECT 'btc', id, id % ?, ? FROM address_ids WHERE chain = 'btc' AND run_id = ?`
+
+// AddressClusterHashesSQL writes the same clusters by address hash, as the
+// cluster job does beside address_clusters (bound: clusters, run id, run id).
+const AddressClusterHashesSQL = `INSERT INTO address_cluster_hashes (chain, hash, cluster_id, run_id)
+SELECT 'btc', cityHash64(address), id % ?, ? FROM address_ids WHERE chain = 'btc' AND run_id = ?`
 
 // clusterParams are the parameters of the cluster run AssignClusters
 // records: the dataset it belongs to.
@@ -155,6 +161,9 @@ func fillClusters(ctx context.Context, st *store.Store, run, clusters uint64) (u
 	if err := st.Exec(ctx, "put the generated addresses in clusters", AddressClustersSQL, clusters, run, run); err != nil {
 		return 0, err
 	}
+	if err := st.Exec(ctx, "put the generated addresses in clusters by hash", AddressClusterHashesSQL, clusters, run, run); err != nil {
+		return 0, err
+	}
 	ids, err := st.CountWhere(ctx, "address_ids", false, "run_id = ?", run)
 	if err != nil {
 		return 0, err
@@ -163,8 +172,12 @@ func fillClusters(ctx context.Context, st *store.Store, run, clusters uint64) (u
 	if err != nil {
 		return 0, err
 	}
-	if ids == 0 || inClusters != ids {
-		return 0, fmt.Errorf("generated clusters: %d address ids, %d in clusters: %w", ids, inClusters, store.ErrShortWrite)
+	byHash, err := st.CountWhere(ctx, "address_cluster_hashes", false, "run_id = ?", run)
+	if err != nil {
+		return 0, err
+	}
+	if ids == 0 || inClusters != ids || byHash != ids {
+		return 0, fmt.Errorf("generated clusters: %d address ids, %d in clusters, %d by hash: %w", ids, inClusters, byHash, store.ErrShortWrite)
 	}
 	return ids, nil
 }

@@ -654,3 +654,12 @@ FROM (
     SELECT address AS asset, argMax(symbol, height) AS symbol FROM eth_tokens GROUP BY address
 ) AS k USING asset;
 
+CREATE TABLE IF NOT EXISTS address_cluster_hashes_local ON CLUSTER chainsleuth_cluster (
+    chain LowCardinality(String),
+    hash UInt64,
+    cluster_id UInt32,
+    run_id UInt64
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/chainsleuth/address_cluster_hashes_local', '{replica}', run_id) ORDER BY (chain, hash);
+
+CREATE TABLE IF NOT EXISTS address_cluster_hashes ON CLUSTER chainsleuth_cluster AS address_cluster_hashes_local ENGINE = Distributed(chainsleuth_cluster, chainsleuth, address_cluster_hashes_local, cityHash64(hash));
+
