@@ -92,8 +92,6 @@ const (
 	// address_cluster_hashes, with its count of rows.
 	clusterRunsByID   = "SELECT min(run_id) FROM address_clusters WHERE chain = ? AND run_id <= ?"
 	clusterRunsByHash = "SELECT min(run_id), count() FROM address_cluster_hashes WHERE chain = ? AND run_id <= ?"
-	// clusterHashRows counts the rows the ranges are cut by (bound: chain, cluster run).
-	clusterHashRows = "SELECT count() FROM address_cluster_hashes WHERE chain = ? AND run_id <= ?"
 	// runHashesDDL creates the table of the run's clusters by hash (%s: its name).
 	runHashesDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64, cluster_plus_one UInt32) ENGINE = Memory"
 	// runHashesFill collects into %[1]s the cluster of every address of the
@@ -111,7 +109,8 @@ const (
 func runHashesName(clusterMap string) string { return clusterMap + "_hashes" }
 
 // clusterMapChunk is how many address ids one insert into the cluster map
-// reads. In one insert, the join's right side and the map's growth hit the
+// reads (and how many rows of address_cluster_hashes one range of hashes
+// covers, fillClusterMapByHash). In one insert, the join's right side and the map's growth hit the
 // server's per-query memory limit (7.45 GiB here) at 39M addresses; in chunks
 // a query holds one chunk's join and at most one resize of the map.
 // A variable so that tests can make chunks small.
@@ -666,12 +665,12 @@ func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, cha
 		chainName, offchain.KindCompanies, chainName, clusterRun, depositRole); err != nil {
 		return "", err
 	}
-	byHash, err := clusterHashesComplete(ctx, st, chainName, clusterRun)
+	hashRows, byHash, err := clusterHashesComplete(ctx, st, chainName, clusterRun)
 	if err != nil {
 		return "", err
 	}
 	if byHash {
-		return name, fillClusterMapByHash(ctx, st, name, chainName, clusterRun)
+		return name, fillClusterMapByHash(ctx, st, name, chainName, clusterRun, hashRows)
 	}
 	log.Warn("the clusters by address hash do not cover the cluster run (the database was clustered before they existed): "+
 		"the map is built from address ids, which takes longer; a full cluster run (`chainsleuth cluster --full`) fills them",
@@ -707,33 +706,30 @@ func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, cha
 	return name, nil
 }
 
-// clusterHashesComplete reports whether address_cluster_hashes holds every
-// address of the cluster run: its earliest run up to the cluster run is
-// address_clusters' earliest. A database clustered before the table existed
-// has no rows of its first runs there (until a full run rewrites them all).
-func clusterHashesComplete(ctx context.Context, st *store.Store, chainName string, clusterRun uint64) (bool, error) {
+// clusterHashesComplete returns the rows of address_cluster_hashes up to
+// the cluster run, and whether they hold every address of it: their earliest
+// run is address_clusters' earliest. A database clustered before the table
+// existed has no rows of its first runs there (until a full run rewrites
+// them all).
+func clusterHashesComplete(ctx context.Context, st *store.Store, chainName string, clusterRun uint64) (rows uint64, complete bool, err error) {
 	var byID, byHash uint64
-	var hashRows uint64
 	if err := st.QueryRow(ctx, "first run of the clusters by id", clusterRunsByID, []any{chainName, clusterRun}, &byID); err != nil {
-		return false, err
+		return 0, false, err
 	}
-	if err := st.QueryRow(ctx, "first run of the clusters by hash", clusterRunsByHash, []any{chainName, clusterRun}, &byHash, &hashRows); err != nil {
-		return false, err
+	if err := st.QueryRow(ctx, "first run of the clusters by hash", clusterRunsByHash, []any{chainName, clusterRun}, &byHash, &rows); err != nil {
+		return 0, false, err
 	}
-	return hashRows > 0 && byHash == byID, nil
+	return rows, rows > 0 && byHash == byID, nil
 }
 
 // fillClusterMapByHash fills the map name with the clusters of the run's
-// addresses (its set) from address_cluster_hashes, one range of hashes per
-// query (the key's ranges: one read of the table in all), through a Memory
-// table whose rows the map's keys must match.
-func fillClusterMapByHash(ctx context.Context, st *store.Store, name, chainName string, clusterRun uint64) error {
+// addresses (its set) from address_cluster_hashes (rows of them up to the
+// cluster run), one range of hashes per query (the key's ranges: one read of
+// the table in all), through a Memory table whose rows the map's keys must
+// match.
+func fillClusterMapByHash(ctx context.Context, st *store.Store, name, chainName string, clusterRun, rows uint64) error {
 	set, found := runAddressesName(name), runHashesName(name)
 	if err := st.Exec(ctx, "create the table of the run's clusters by hash", fmt.Sprintf(runHashesDDL, found)); err != nil {
-		return err
-	}
-	var rows uint64
-	if err := st.QueryRow(ctx, "count the clusters by hash", clusterHashRows, []any{chainName, clusterRun}, &rows); err != nil {
 		return err
 	}
 	for _, r := range hashRanges(rows) {

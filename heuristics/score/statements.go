@@ -38,7 +38,6 @@ func init() {
 		store.Statement{Name: "score.cluster_map.from_hashes", SQL: fmt.Sprintf(clusterMapFromHashes, sampleMap, sampleHashes)},
 		store.Statement{Name: "score.cluster_runs.by_id", SQL: clusterRunsByID, Args: []any{"btc", uint64(3)}},
 		store.Statement{Name: "score.cluster_runs.by_hash", SQL: clusterRunsByHash, Args: []any{"btc", uint64(3)}},
-		store.Statement{Name: "score.cluster_hashes.count", SQL: clusterHashRows, Args: []any{"btc", uint64(3)}},
 		store.Statement{Name: "score.run_ids.fill", SQL: fmt.Sprintf(runIDsFill, sampleSet, sampleIDs), Args: []any{"btc", uint64(3)}},
 		store.Statement{Name: "score.cluster_map.ids", SQL: fmt.Sprintf(clusterMapIDs, sampleIDs)},
 		store.Statement{Name: "score.cluster_map.hashes", SQL: fmt.Sprintf(clusterMapHashes, sampleIDs)},

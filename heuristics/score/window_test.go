@@ -179,7 +179,7 @@ func TestTheClusterMapByHashScoresAsTheMapByID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, err := clusterHashesComplete(ctx, st, chain.Ethereum, clusterRun); err != nil || got != byHash {
+		if _, got, err := clusterHashesComplete(ctx, st, chain.Ethereum, clusterRun); err != nil || got != byHash {
 			t.Fatalf("clusters by hash complete: %v (%v), want %v", got, err, byHash)
 		}
 		res, err := Run(ctx, st, Options{Config: cfg, Chains: []string{chain.Ethereum}, Logger: testworld.Quiet()})
@@ -238,7 +238,7 @@ func TestTheClusterMapByHashTakesTheLatestRunUpToTheScoredOne(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := fillClusterMapByHash(ctx, st, name, "btc", 2); err != nil {
+	if err := fillClusterMapByHash(ctx, st, name, "btc", 2, 5); err != nil {
 		t.Fatal(err)
 	}
 	for h, want := range map[uint64]uint32{h1: 3 + 1, h2: 7 + 1, h3: 0, h4: 0, h5: 11 + 1} {
