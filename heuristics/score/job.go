@@ -162,10 +162,11 @@ const (
 	runIDsDDL = "CREATE TABLE IF NOT EXISTS %s (id UInt32, hash UInt64) ENGINE = Memory"
 	// clusterMapFill fills the map %[2]s with one chunk of ids (%[1]s: the ids table; bound as clusterByHash).
 	clusterMapFill = "INSERT INTO %[2]s SELECT hash, cluster + 1 FROM (" + clusterByHash + ")"
-	// clusterMapCount counts its keys (%s: its name).
-	clusterMapCount = "SELECT count() FROM %s"
-	// clusterMapDrop drops it (%s: its name).
-	clusterMapDrop = "DROP TABLE IF EXISTS %s"
+	// runTableCount counts the rows of the map or another table of the run
+	// (%s: its name).
+	runTableCount = "SELECT count() FROM %s"
+	// runTableDrop drops the map or another table of the run (%s: its name).
+	runTableDrop = "DROP TABLE IF EXISTS %s"
 	// clusterMapsLeft lists the maps in the database (bound: the prefix as a LIKE pattern).
 	clusterMapsLeft = "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE ?"
 )
@@ -205,8 +206,6 @@ const (
 	// (parallelize_output_from_storages) and hand them over out of order.
 	runFlowsRead = `SELECT height, time, tx, no_sender, zero_sender, asset, value, token, from_known, from_cluster,
     to_known, to_cluster FROM %s SETTINGS max_threads = 1`
-	// runFlowsCount counts its rows (%s: its name).
-	runFlowsCount = "SELECT count() FROM %s"
 )
 
 // The addresses a run reads besides the window's flows, each a subquery of
@@ -645,7 +644,7 @@ func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, cha
 	}
 	for _, name := range left {
 		log.Info("dropping the cluster map of an earlier score run", "table", name)
-		if err := st.Exec(ctx, "drop a cluster map", fmt.Sprintf(clusterMapDrop, name)); err != nil {
+		if err := st.Exec(ctx, "drop a cluster map", fmt.Sprintf(runTableDrop, name)); err != nil {
 			return "", err
 		}
 	}
@@ -691,7 +690,7 @@ func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, cha
 		}
 	}
 	var keys uint64
-	if err := st.QueryRow(ctx, "count the cluster map", fmt.Sprintf(clusterMapCount, name), nil, &keys); err != nil {
+	if err := st.QueryRow(ctx, "count the cluster map", fmt.Sprintf(runTableCount, name), nil, &keys); err != nil {
 		return "", err
 	}
 	hashes := rows
@@ -742,10 +741,10 @@ func fillClusterMapByHash(ctx context.Context, st *store.Store, name, chainName 
 		return err
 	}
 	var keys, want uint64
-	if err := st.QueryRow(ctx, "count the cluster map", fmt.Sprintf(clusterMapCount, name), nil, &keys); err != nil {
+	if err := st.QueryRow(ctx, "count the cluster map", fmt.Sprintf(runTableCount, name), nil, &keys); err != nil {
 		return err
 	}
-	if err := st.QueryRow(ctx, "count the run's clusters by hash", fmt.Sprintf(clusterMapCount, found), nil, &want); err != nil {
+	if err := st.QueryRow(ctx, "count the run's clusters by hash", fmt.Sprintf(runTableCount, found), nil, &want); err != nil {
 		return err
 	}
 	if keys != want {
@@ -784,7 +783,7 @@ func sortFlows(ctx context.Context, st *store.Store, log *slog.Logger, chainName
 	firsts := flowsRanges(fromHeight, last)
 	fill, args := fmt.Sprintf(runFlowsFill, name, FlowsQuery(clusterMap, len(firsts))), flowsArgs(chainName, firsts, since)
 	for attempt := 1; ; attempt++ {
-		if err := st.Exec(ctx, "drop the table of the run's flows", fmt.Sprintf(clusterMapDrop, name)); err != nil {
+		if err := st.Exec(ctx, "drop the table of the run's flows", fmt.Sprintf(runTableDrop, name)); err != nil {
 			return "", 0, err
 		}
 		if err := st.Exec(ctx, "create the table of the run's flows", fmt.Sprintf(runFlowsDDL, name)); err != nil {
@@ -800,7 +799,7 @@ func sortFlows(ctx context.Context, st *store.Store, log *slog.Logger, chainName
 		log.Warn("sorting the window's flows failed; starting again from an empty table", "attempt", attempt, "err", err)
 	}
 	var n uint64
-	err := st.QueryRow(ctx, "count the window's flows", fmt.Sprintf(runFlowsCount, name), nil, &n)
+	err := st.QueryRow(ctx, "count the window's flows", fmt.Sprintf(runTableCount, name), nil, &n)
 	return name, n, err
 }
 
@@ -810,7 +809,7 @@ func dropClusterMap(st *store.Store, log *slog.Logger, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, table := range []string{name, runAddressesName(name), runIDsName(name), runHashesName(name), runFlowsName(name)} {
-		if err := st.Exec(ctx, "drop a table of the score run", fmt.Sprintf(clusterMapDrop, table)); err != nil {
+		if err := st.Exec(ctx, "drop a table of the score run", fmt.Sprintf(runTableDrop, table)); err != nil {
 			log.Warn("could not drop a table of the score run; the next score run will", "table", table, "err", err)
 		}
 	}

@@ -65,7 +65,7 @@ func TestTheContextOfARunDoesNotDependOnItsWindow(t *testing.T) {
 		}
 		defer dropClusterMap(st, testworld.Quiet(), name)
 		var keys uint64
-		if err := st.QueryRow(ctx, "count the map", fmt.Sprintf(clusterMapCount, name), nil, &keys); err != nil {
+		if err := st.QueryRow(ctx, "count the map", fmt.Sprintf(runTableCount, name), nil, &keys); err != nil {
 			t.Fatal(err)
 		}
 		c, err := loadContext(ctx, st, chain.Ethereum, clusterRun, name)
