@@ -193,9 +193,9 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 		if payees == nil {
 			payees = map[uint32][]uint32{}
 			for _, sh := range one.shards {
-				for k := range sh.firstPay {
-					payees[k.payer] = append(payees[k.payer], k.receiver)
-				}
+				sh.firstPay.all(func(k uint64, _ *uint32) {
+					payees[uint32(k)] = append(payees[uint32(k)], uint32(k>>32))
+				})
 			}
 		}
 		return payees[p]

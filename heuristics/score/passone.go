@@ -3,6 +3,9 @@ package score
 import (
 	"math/bits"
 	"runtime"
+	"unsafe"
+
+	"github.com/chainsleuth/chainsleuth/internal/prefetch"
 )
 
 // pass1Shards is how many shards pass 1 splits the clusters into (0: one
@@ -25,16 +28,36 @@ const maxShards = 4
 // shard: their features, the pairs in which one of them is the receiver,
 // and what its receivers' new pairs did to payers of any shard, to be added
 // to those payers' features at the end (counterparties, and a sanctioned
-// receiver).
+// receiver). Clusters are keyed by clusterKey, pairs by pairKeyOf.
 type pass1Shard struct {
-	feats    map[int64]*Features
-	firstPay map[pairKey]uint32   // (receiver, payer) → height of the first payment
-	paidBack map[pairKey]struct{} // (receiver of the payback, payer of it) where the receiver paid first
+	me, n  int // this shard's index, and how many there are
+	ctx    Context
+	cfg    Config
+	period uint64 // blocks per period of new payers
+
+	feats table[*Features]
+	// (receiver, payer) → height of the first payment, marked with
+	// paidBackMark once the receiver paid the payer back.
+	firstPay table[uint32]
 	// Payers of any shard: new receivers they paid, and whether one of those
 	// receivers is sanctioned.
-	payerCounterparties map[int64]int
+	payerCounterparties table[int]
 	payerOfSanctioned   map[int64]bool
+
+	addrs [5 * pass1Group]uintptr // a group's addresses to prefetch
 }
+
+// clusterKey is a cluster's key in pass 1's tables (never 0, the empty
+// slot's).
+func clusterKey(c int64) uint64 { return uint64(c) + 1 }
+
+// pairKeyOf is a pair's key in pass 1's tables. A payment's clusters differ,
+// so no payment has the pair (0, 0), whose key is the empty slot's.
+func pairKeyOf(k pairKey) uint64 { return uint64(k.receiver)<<32 | uint64(k.payer) }
+
+// paidBackMark, in a first payment's height, says that the receiver paid
+// the payer back. Heights are below 2^31 on every chain scored.
+const paidBackMark = 1 << 31
 
 // pass1 is the result of pass 1: every cluster's features and the pairs,
 // held by the shard of their receiver.
@@ -53,8 +76,16 @@ func shardOf(c int64, n int) int {
 // firstPayAt is the height of the first payment of a (receiver, payer) pair
 // (0 when it has none).
 func (p *pass1) firstPayAt(k pairKey) uint32 {
-	return p.shards[shardOf(int64(k.receiver), len(p.shards))].firstPay[k]
+	if h := p.shards[shardOf(int64(k.receiver), len(p.shards))].firstPay.find(pairKeyOf(k)); h != nil {
+		return *h &^ paidBackMark
+	}
+	return 0
 }
+
+// pass1Group is how many flows pass 1 prefetches at a time: the slots of
+// their clusters and pairs two groups ahead, and the features of their
+// clusters one group ahead, once their slots are in cache.
+const pass1Group = 16
 
 // passOne is Compute's pass 1 over n shards of the clusters. A flow a → b
 // changes b's features as a receiver and a's as a payer; every shard reads
@@ -69,63 +100,7 @@ func passOne(flows Flows, ctx Context, cfg Config, chainName string, n int) (*pa
 	period := max(cfg.PeriodBlocks[chainName], 1)
 	shards := make([]*pass1Shard, n)
 	for i := range shards {
-		shards[i] = &pass1Shard{feats: map[int64]*Features{}, firstPay: map[pairKey]uint32{}, paidBack: map[pairKey]struct{}{},
-			payerCounterparties: map[int64]int{}, payerOfSanctioned: map[int64]bool{}}
-	}
-	run := func(me int, batch []Flow) {
-		s := shards[me]
-		get := func(c int64) *Features {
-			f := s.feats[c]
-			if f == nil {
-				f = newFeatures(c)
-				s.feats[c] = f
-			}
-			return f
-		}
-		for i := range batch {
-			f := &batch[i]
-			if !payment(f) {
-				continue
-			}
-			a, b := f.FromCluster, f.ToCluster
-			if n == 1 || shardOf(b, n) == me {
-				fb := get(b)
-				fb.Payments++
-				if f.Value <= smallLimit(cfg, f) {
-					fb.SmallPayments++
-				}
-				fb.InflowValue.Add(f.Asset, f.Value)
-				if fb.Payments == 1 || f.Height < fb.FirstHeight { // (0 is a height too)
-					fb.FirstHeight = f.Height
-				}
-				fb.LastHeight = max(fb.LastHeight, f.Height)
-				if _, seen := s.firstPay[pair(b, a)]; !seen {
-					s.firstPay[pair(b, a)] = uint32(f.Height)
-					fb.Payers++
-					s.payerCounterparties[a]++
-					fb.NewPayers.Add(f.Height/period, f.Time)
-					if ctx.Sanctioned[a] {
-						fb.Sanctioned = max(fb.Sanctioned, 0.5)
-					}
-					if ctx.Sanctioned[b] {
-						s.payerOfSanctioned[a] = true
-					}
-				}
-				fb.inHeights += float64(f.Height)
-				fb.ins++
-			}
-			if n == 1 || shardOf(a, n) == me {
-				fa := get(a)
-				fa.OutflowValue.Add(f.Asset, f.Value)
-				if h, ok := s.firstPay[pair(a, b)]; ok && uint64(h) < f.Height {
-					fa.PaybackValue.Add(f.Asset, f.Value)
-					if _, seen := s.paidBack[pair(a, b)]; !seen {
-						s.paidBack[pair(a, b)] = struct{}{}
-						fa.PaybackPayers++
-					}
-				}
-			}
-		}
+		shards[i] = &pass1Shard{me: i, n: n, ctx: ctx, cfg: cfg, period: period, payerOfSanctioned: map[int64]bool{}}
 	}
 	type job struct {
 		batch []Flow
@@ -137,7 +112,7 @@ func passOne(flows Flows, ctx Context, cfg Config, chainName string, n int) (*pa
 		workers = append(workers, jobs)
 		go func() {
 			for j := range jobs {
-				run(me, j.batch)
+				shards[me].run(j.batch)
 				j.done <- struct{}{}
 			}
 		}()
@@ -152,7 +127,7 @@ func passOne(flows Flows, ctx Context, cfg Config, chainName string, n int) (*pa
 		for _, w := range workers {
 			w <- job{batch, done}
 		}
-		run(0, batch)
+		shards[0].run(batch)
 		for range workers {
 			<-done
 		}
@@ -161,22 +136,138 @@ func passOne(flows Flows, ctx Context, cfg Config, chainName string, n int) (*pa
 	if err != nil {
 		return nil, err
 	}
-	// The features of every shard go into shard 0's map, which becomes the
-	// result's (each cluster is in one shard's map only).
-	out := &pass1{feats: shards[0].feats, shards: shards}
-	for _, s := range shards[1:] {
-		for c, f := range s.feats {
-			out.feats[c] = f
-		}
+	// The features of every shard go into one map (each cluster is in one
+	// shard's table only).
+	out := &pass1{feats: make(map[int64]*Features, shards[0].feats.n*n), shards: shards}
+	for _, s := range shards {
+		s.feats.all(func(_ uint64, f **Features) { out.feats[(*f).Cluster] = *f })
 	}
 	// Every payer has features: its shard made them for the flow's payer side.
 	for _, s := range shards {
-		for c, k := range s.payerCounterparties {
-			out.feats[c].Counterparties += k
-		}
+		s.payerCounterparties.all(func(c uint64, k *int) { out.feats[int64(c-1)].Counterparties += *k })
 		for c := range s.payerOfSanctioned {
 			out.feats[c].Sanctioned = max(out.feats[c].Sanctioned, 0.5)
 		}
 	}
 	return out, nil
+}
+
+// mine reports whether cluster c is in this shard.
+func (s *pass1Shard) mine(c int64) bool { return s.n == 1 || shardOf(c, s.n) == s.me }
+
+// get is the features of cluster c, new ones if it has none yet.
+func (s *pass1Shard) get(c int64) *Features {
+	f, added := s.feats.insert(clusterKey(c), nil)
+	if added {
+		*f = newFeatures(c)
+	}
+	return *f
+}
+
+// run makes the changes of a batch of flows to this shard's clusters, in
+// groups of pass1Group flows: the slots of a group's clusters and pairs are
+// prefetched two groups ahead, the features of its clusters one group ahead.
+func (s *pass1Shard) run(batch []Flow) {
+	group := func(k int) []Flow { return batch[min(k*pass1Group, len(batch)):min((k+1)*pass1Group, len(batch))] }
+	s.prefetchSlots(group(0))
+	s.prefetchSlots(group(1))
+	s.prefetchFeatures(group(0))
+	for g := 0; g*pass1Group < len(batch); g++ {
+		s.prefetchSlots(group(g + 2))
+		s.prefetchFeatures(group(g + 1))
+		for i, flows := 0, group(g); i < len(flows); i++ {
+			if f := &flows[i]; payment(f) {
+				s.add(f)
+			}
+		}
+	}
+}
+
+// prefetchSlots asks for the table slots that add will look up for the
+// payments among flows.
+func (s *pass1Shard) prefetchSlots(flows []Flow) {
+	k := 0
+	for i := range flows {
+		f := &flows[i]
+		if !payment(f) {
+			continue
+		}
+		a, b := f.FromCluster, f.ToCluster
+		if s.mine(b) {
+			s.addrs[k] = s.feats.slotAddr(clusterKey(b))
+			s.addrs[k+1] = s.firstPay.slotAddr(pairKeyOf(pair(b, a)))
+			s.addrs[k+2] = s.payerCounterparties.slotAddr(clusterKey(a))
+			k += 3
+		}
+		if s.mine(a) {
+			s.addrs[k] = s.feats.slotAddr(clusterKey(a))
+			s.addrs[k+1] = s.firstPay.slotAddr(pairKeyOf(pair(a, b)))
+			k += 2
+		}
+	}
+	prefetch.ForWrite(s.addrs[:k])
+}
+
+// prefetchFeatures asks for the features of this shard's clusters among
+// the payments of flows, whose table slots are in cache by now.
+func (s *pass1Shard) prefetchFeatures(flows []Flow) {
+	k := 0
+	for i := range flows {
+		f := &flows[i]
+		if !payment(f) {
+			continue
+		}
+		for _, c := range [2]int64{f.ToCluster, f.FromCluster} {
+			if s.mine(c) {
+				if p := s.feats.find(clusterKey(c)); p != nil {
+					s.addrs[k] = uintptr(unsafe.Pointer(*p))
+					k++
+				}
+			}
+		}
+	}
+	prefetch.ForWrite(s.addrs[:k])
+}
+
+// add makes the changes of payment f, a → b, to this shard's clusters: b's
+// as a receiver, a's as a payer.
+func (s *pass1Shard) add(f *Flow) {
+	a, b := f.FromCluster, f.ToCluster
+	if s.mine(b) {
+		fb := s.get(b)
+		fb.Payments++
+		if f.Value <= smallLimit(s.cfg, f) {
+			fb.SmallPayments++
+		}
+		fb.InflowValue.Add(f.Asset, f.Value)
+		if fb.Payments == 1 || f.Height < fb.FirstHeight { // (0 is a height too)
+			fb.FirstHeight = f.Height
+		}
+		fb.LastHeight = max(fb.LastHeight, f.Height)
+		if _, added := s.firstPay.insert(pairKeyOf(pair(b, a)), uint32(f.Height)); added {
+			fb.Payers++
+			k, _ := s.payerCounterparties.insert(clusterKey(a), 0)
+			*k++
+			fb.NewPayers.Add(f.Height/s.period, f.Time)
+			if s.ctx.Sanctioned[a] {
+				fb.Sanctioned = max(fb.Sanctioned, 0.5)
+			}
+			if s.ctx.Sanctioned[b] {
+				s.payerOfSanctioned[a] = true
+			}
+		}
+		fb.inHeights += float64(f.Height)
+		fb.ins++
+	}
+	if s.mine(a) {
+		fa := s.get(a)
+		fa.OutflowValue.Add(f.Asset, f.Value)
+		if h := s.firstPay.find(pairKeyOf(pair(a, b))); h != nil && uint64(*h&^paidBackMark) < f.Height {
+			fa.PaybackValue.Add(f.Asset, f.Value)
+			if *h&paidBackMark == 0 {
+				*h |= paidBackMark
+				fa.PaybackPayers++
+			}
+		}
+	}
 }

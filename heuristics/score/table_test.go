@@ -1,0 +1,62 @@
+package score
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestTheTableHoldsWhatAMapHolds inserts, finds and updates random keys in a table and in a Go map, through
+// several doublings of every part, and compares them after each step and whole at the end.
+func TestTheTableHoldsWhatAMapHolds(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var tab table[uint32]
+	want := map[uint64]uint32{}
+	for i := range 200_000 {
+		// Keys from a small range repeat often; the others seldom.
+		key := uint64(r.IntN(50_000)) + 1
+		if i%2 == 0 {
+			key = r.Uint64() | 1
+		}
+		v, added := tab.insert(key, uint32(i))
+		old, had := want[key]
+		if added == had {
+			t.Fatalf("insert of key %d: added %v, but the map had it: %v", key, added, had)
+		}
+		if had && *v != old {
+			t.Fatalf("key %d: the table gave %d, the map %d", key, *v, old)
+		}
+		if !had {
+			want[key] = uint32(i)
+		}
+		if i%3 == 0 { // update through the pointer, as pass 1 marks paybacks
+			*v += 7
+			want[key] += 7
+		}
+		probe := uint64(r.IntN(100_000)) + 1
+		got := tab.find(probe)
+		w, ok := want[probe]
+		if (got != nil) != ok || ok && *got != w {
+			t.Fatalf("find of key %d: table %v, map %d %v", probe, got, w, ok)
+		}
+	}
+	if tab.n != len(want) {
+		t.Fatalf("table holds %d keys, the map %d", tab.n, len(want))
+	}
+	seen := 0
+	tab.all(func(key uint64, v *uint32) {
+		seen++
+		if w, ok := want[key]; !ok || *v != w {
+			t.Fatalf("all gave key %d value %d; the map has %d %v", key, *v, w, ok)
+		}
+	})
+	if seen != len(want) {
+		t.Fatalf("all gave %d keys, want %d", seen, len(want))
+	}
+	if tab.slotAddr(12345) == 0 {
+		t.Fatal("a filled table gave no slot address")
+	}
+	var empty table[uint32]
+	if empty.find(1) != nil || empty.slotAddr(1) != 0 {
+		t.Fatal("an empty table found a key or gave a slot address")
+	}
+}

@@ -1,0 +1,9 @@
+package prefetch
+
+// ForWrite issues PREFETCHW for each address (in prefetch_amd64.s): the
+// lines are asked for as writable, as a table's insert or update needs
+// them. One call takes a group of addresses, since an assembly function is
+// never inlined.
+//
+//go:noescape
+func ForWrite(addrs []uintptr)

@@ -1,0 +1,6 @@
+//go:build !amd64
+
+package prefetch
+
+// ForWrite does nothing off amd64.
+func ForWrite([]uintptr) {}
