@@ -182,10 +182,22 @@ func Compute(flows Flows, ctx Context, cfg Config, chainName string) (map[int64]
 			f.Sanctioned = 1
 		}
 	}
+	// The exchanges: by their features, and by tags and deposit links of
+	// clusters that have none (a token's sender that paid no one), in one
+	// map, since pass 2 asks about both sides of every payment.
 	ex := Exchanges(feats, cfg)
-	exchange := func(c int64) bool {
-		return ex[c] || ctx.ExchangeTag[c] || ctx.DepositLinks[c] >= cfg.Exchange.MinDepositLinks
+	for c, tagged := range ctx.ExchangeTag {
+		if tagged {
+			ex[c] = true
+		}
 	}
+	for c, n := range ctx.DepositLinks {
+		if n >= cfg.Exchange.MinDepositLinks {
+			ex[c] = true
+		}
+	}
+	everyone := cfg.Exchange.MinDepositLinks <= 0 // no links needed: every cluster is one
+	exchange := func(c int64) bool { return everyone || ex[c] }
 	// payer → the clusters it paid, for token receipts: built at the first
 	// token flow (a pass over every pair; Bitcoin has no tokens).
 	var payees map[uint32][]uint32
