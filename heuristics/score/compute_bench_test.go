@@ -35,7 +35,7 @@ func BenchmarkCompute(b *testing.B) {
 		b.Run("shards="+strconv.Itoa(shards), func(b *testing.B) {
 			pass1Shards = shards
 			for range b.N {
-				feats, err := Compute(SliceFlows(flows), Context{}, cfg, "btc")
+				feats, err := Compute(SliceFlows(flows), len(flows), Context{}, cfg, "btc")
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -539,7 +539,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 	if err != nil {
 		return res, err
 	}
-	feats, err := Compute(flows, cctx, opts.Config, chainName)
+	feats, err := Compute(flows, int(sorted), cctx, opts.Config, chainName)
 	if err != nil {
 		return res, err
 	}

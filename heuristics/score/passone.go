@@ -82,6 +82,19 @@ func (p *pass1) firstPayAt(k pairKey) uint32 {
 	return 0
 }
 
+// flowGroup is the k-th group of pass1Group flows of a batch (empty past
+// its end).
+func flowGroup(batch []Flow, k int) []Flow {
+	return batch[min(k*pass1Group, len(batch)):min((k+1)*pass1Group, len(batch))]
+}
+
+// maxReservedPairs bounds the pairs pass 1's tables are sized for at the
+// start (16 bytes a slot, at most 3/4 full: 358 MB): past it they double as
+// they fill, since pairs repeat on real chains and a large window's count of
+// flows can be far above its pairs. The doublings cost 10% of pass 1's CPU
+// on 13M flows that are nearly all new pairs (docs/performance.md).
+const maxReservedPairs = 1 << 24
+
 // pass1Group is how many flows pass 1 prefetches at a time: the slots of
 // their clusters and pairs two groups ahead, and the features of their
 // clusters one group ahead, once their slots are in cache.
@@ -96,11 +109,13 @@ const pass1Group = 16
 // receiver's first payment, (a, b) to a's as the payback test. The shards
 // run side by side, one batch of flows at a time; shard 0 runs in the
 // caller's goroutine.
-func passOne(flows Flows, ctx Context, cfg Config, chainName string, n int) (*pass1, error) {
+func passOne(flows Flows, count int, ctx Context, cfg Config, chainName string, n int) (*pass1, error) {
 	period := max(cfg.PeriodBlocks[chainName], 1)
 	shards := make([]*pass1Shard, n)
 	for i := range shards {
 		shards[i] = &pass1Shard{me: i, n: n, ctx: ctx, cfg: cfg, period: period, payerOfSanctioned: map[int64]bool{}}
+		// A shard holds the pairs whose receiver is one of its clusters.
+		shards[i].firstPay.reserve(min(count, maxReservedPairs) / n)
 	}
 	type job struct {
 		batch []Flow
@@ -140,7 +155,10 @@ func passOne(flows Flows, ctx Context, cfg Config, chainName string, n int) (*pa
 	// shard's table only).
 	out := &pass1{feats: make(map[int64]*Features, shards[0].feats.n*n), shards: shards}
 	for _, s := range shards {
-		s.feats.all(func(_ uint64, f **Features) { out.feats[(*f).Cluster] = *f })
+		s.feats.all(func(_ uint64, f **Features) {
+			(*f).flushNewPayers()
+			out.feats[(*f).Cluster] = *f
+		})
 	}
 	// Every payer has features: its shard made them for the flow's payer side.
 	for _, s := range shards {
@@ -168,7 +186,7 @@ func (s *pass1Shard) get(c int64) *Features {
 // groups of pass1Group flows: the slots of a group's clusters and pairs are
 // prefetched two groups ahead, the features of its clusters one group ahead.
 func (s *pass1Shard) run(batch []Flow) {
-	group := func(k int) []Flow { return batch[min(k*pass1Group, len(batch)):min((k+1)*pass1Group, len(batch))] }
+	group := func(k int) []Flow { return flowGroup(batch, k) }
 	s.prefetchSlots(group(0))
 	s.prefetchSlots(group(1))
 	s.prefetchFeatures(group(0))
@@ -248,7 +266,7 @@ func (s *pass1Shard) add(f *Flow) {
 			fb.Payers++
 			k, _ := s.payerCounterparties.insert(clusterKey(a), 0)
 			*k++
-			fb.NewPayers.Add(f.Height/s.period, f.Time)
+			fb.addNewPayer(f.Height/s.period, f.Time)
 			if s.ctx.Sanctioned[a] {
 				fb.Sanctioned = max(fb.Sanctioned, 0.5)
 			}

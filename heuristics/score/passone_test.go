@@ -43,7 +43,7 @@ func TestPassOneGivesTheSameFeaturesOnAnyNumberOfShards(t *testing.T) {
 	var want map[int64]*Features
 	for _, n := range []int{1, 2, 3, 4} {
 		pass1Shards = n
-		got, err := Compute(SliceFlows(flows), ctx, cfg, "eth")
+		got, err := Compute(SliceFlows(flows), len(flows), ctx, cfg, "eth")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,7 +32,7 @@ func (w *world) token(height uint64, tx uint64, from, to int64, value float64) {
 
 func (w *world) compute(t *testing.T, ctx Context, cfg Config) map[int64]*Features {
 	t.Helper()
-	feats, err := Compute(SliceFlows(w.flows), ctx, cfg, "eth")
+	feats, err := Compute(SliceFlows(w.flows), len(w.flows), ctx, cfg, "eth")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,10 @@ import (
 //
 // It is open addressing with linear probing, split by the hash's top bits
 // into tableParts parts that grow one at a time: a part's doubling copies
-// only that part, so the table never holds two copies of itself. Key 0 marks
-// an empty slot.
+// only that part, so the table never holds two copies of itself. A part's
+// length need not be a power of two (the slot is the hash's low 32 bits
+// scaled to it), so a table sized for n keys (reserve) is 3/4 full at n,
+// not half as much. Key 0 marks an empty slot.
 type table[V any] struct {
 	parts [tableParts]tablePart[V]
 	n     int
@@ -24,7 +26,7 @@ type table[V any] struct {
 const tableParts = 256
 
 type tablePart[V any] struct {
-	slots []tableSlot[V] // a power of two long; at most 3/4 full
+	slots []tableSlot[V] // at most 3/4 full
 	n     int
 }
 
@@ -34,7 +36,7 @@ type tableSlot[V any] struct {
 }
 
 // tableHash mixes a key (murmur3's finalizer): its top bits pick the part,
-// its low bits the slot.
+// its low 32 bits the slot (home).
 func tableHash(key uint64) uint64 {
 	key ^= key >> 33
 	key *= 0xff51afd7ed558ccd
@@ -46,6 +48,17 @@ func tableHash(key uint64) uint64 {
 
 func (t *table[V]) part(h uint64) *tablePart[V] { return &t.parts[h>>(64-8)] }
 
+// home is the slot where the lookups of a key with hash h start.
+func (p *tablePart[V]) home(h uint64) int { return int(uint64(uint32(h)) * uint64(len(p.slots)) >> 32) }
+
+// next is the slot after i, wrapping around.
+func (p *tablePart[V]) next(i int) int {
+	if i++; i == len(p.slots) {
+		return 0
+	}
+	return i
+}
+
 // slotAddr is the address of the slot where a lookup of key starts, for a
 // prefetch (0 when its part is empty).
 func (t *table[V]) slotAddr(key uint64) uintptr {
@@ -54,7 +67,7 @@ func (t *table[V]) slotAddr(key uint64) uintptr {
 	if len(p.slots) == 0 {
 		return 0
 	}
-	return uintptr(unsafe.Pointer(&p.slots[h&uint64(len(p.slots)-1)]))
+	return uintptr(unsafe.Pointer(&p.slots[p.home(h)]))
 }
 
 // find is the value of key, or nil when the table does not hold it. The
@@ -65,8 +78,7 @@ func (t *table[V]) find(key uint64) *V {
 	if len(p.slots) == 0 {
 		return nil
 	}
-	mask := uint64(len(p.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := p.home(h); ; i = p.next(i) {
 		s := &p.slots[i]
 		if s.key == key {
 			return &s.val
@@ -86,8 +98,7 @@ func (t *table[V]) insert(key uint64, val V) (v *V, added bool) {
 	if (p.n+1)*4 > len(p.slots)*3 {
 		p.grow()
 	}
-	mask := uint64(len(p.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := p.home(h); ; i = p.next(i) {
 		s := &p.slots[i]
 		if s.key == key {
 			return &s.val, false
@@ -101,18 +112,25 @@ func (t *table[V]) insert(key uint64, val V) (v *V, added bool) {
 	}
 }
 
+// reserve sizes an empty table for n keys.
+func (t *table[V]) reserve(n int) {
+	size := max(64, (n/tableParts+1)*4/3+1)
+	for i := range t.parts {
+		t.parts[i].slots = make([]tableSlot[V], size)
+	}
+}
+
 // grow doubles a part (its first slots: 64) and places its keys again.
 func (p *tablePart[V]) grow() {
 	old := p.slots
 	p.slots = make([]tableSlot[V], max(64, 2*len(old)))
-	mask := uint64(len(p.slots) - 1)
 	for _, s := range old {
 		if s.key == 0 {
 			continue
 		}
-		i := tableHash(s.key) & mask
+		i := p.home(tableHash(s.key))
 		for p.slots[i].key != 0 {
-			i = (i + 1) & mask
+			i = p.next(i)
 		}
 		p.slots[i] = s
 	}

@@ -1,15 +1,27 @@
 package score
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
 
 // TestTheTableHoldsWhatAMapHolds inserts, finds and updates random keys in a table and in a Go map, through
-// several doublings of every part, and compares them after each step and whole at the end.
+// several doublings of every part, and compares them after each step and whole at the end: from an empty
+// table, and from one sized in advance (parts whose length is not a power of two).
 func TestTheTableHoldsWhatAMapHolds(t *testing.T) {
+	for _, reserved := range []int{0, 100_000} {
+		t.Run(fmt.Sprint("reserved=", reserved), func(t *testing.T) { testTheTableAgainstAMap(t, reserved) })
+	}
+}
+
+func testTheTableAgainstAMap(t *testing.T, reserved int) {
 	r := rand.New(rand.NewPCG(1, 2))
 	var tab table[uint32]
+	tab.reserve(reserved)
+	if n := len(tab.parts[0].slots); reserved > 0 && n&(n-1) == 0 {
+		t.Fatalf("reserve(%d) gave parts of %d slots, a power of two", reserved, n)
+	}
 	want := map[uint64]uint32{}
 	for i := range 200_000 {
 		// Keys from a small range repeat often; the others seldom.
