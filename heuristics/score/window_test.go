@@ -216,18 +216,17 @@ func TestTheClusterMapByHashScoresAsTheMapByID(t *testing.T) {
 }
 
 // The map by hash takes each address's row of the latest cluster run up to
-// the one scored, for the addresses of the run's set only, across ranges of
-// hashes.
+// the one scored, for the addresses of the run's set only: of the base run,
+// or of a later one, the latest among several.
 func TestTheClusterMapByHashTakesTheLatestRunUpToTheScoredOne(t *testing.T) {
 	st, _ := testenv.Store(t)
 	ctx := context.Background()
-	defer SetClusterMapChunk(2)() // three rows: two ranges of hashes
-	// h5 is the last hash of the first range (5 rows up to run 2, 2 per range).
-	const h1, h2, h3, h4 = uint64(1 << 62), uint64(3 << 62), uint64(5), uint64(7)
-	h5 := hashRanges(5)[0][1]
+	// Base run 1; runs 2 and 3 moved h1 (3 moved it back near its base cluster), 3 moved h2; run 4 is
+	// after the scored run 3.
+	const h1, h2, h3, h4, h5 = uint64(1 << 62), uint64(3 << 62), uint64(5), uint64(7), ^uint64(0)
 	if err := st.Insert(ctx, store.Batch{Table: "address_cluster_hashes", Columns: []string{"chain", "hash", "cluster_id", "run_id"},
-		Data: []any{[]string{"btc", "btc", "btc", "btc", "btc", "btc"}, []uint64{h1, h1, h1, h2, h3, h5},
-			[]uint32{5, 3, 9, 7, 8, 11}, []uint64{1, 2, 3, 1, 1, 1}}}); err != nil {
+		Data: []any{[]string{"btc", "btc", "btc", "btc", "btc", "btc", "btc", "btc"}, []uint64{h1, h1, h1, h1, h2, h2, h3, h5},
+			[]uint32{5, 3, 9, 13, 7, 2, 8, 11}, []uint64{1, 3, 2, 4, 1, 3, 1, 1}}}); err != nil {
 		t.Fatal(err)
 	}
 	name := clusterMapName(99)
@@ -238,10 +237,10 @@ func TestTheClusterMapByHashTakesTheLatestRunUpToTheScoredOne(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := fillClusterMapByHash(ctx, st, name, "btc", 2, 5); err != nil {
+	if err := fillClusterMapByHash(ctx, st, name, "btc", 3, 1); err != nil {
 		t.Fatal(err)
 	}
-	for h, want := range map[uint64]uint32{h1: 3 + 1, h2: 7 + 1, h3: 0, h4: 0, h5: 11 + 1} {
+	for h, want := range map[uint64]uint32{h1: 3 + 1, h2: 2 + 1, h3: 0, h4: 0, h5: 11 + 1} {
 		var got uint32
 		if err := st.QueryRow(ctx, "look up", fmt.Sprintf("SELECT joinGet('%s', 'cluster_plus_one', toUInt64(?))", name), []any{h}, &got); err != nil {
 			t.Fatal(err)
