@@ -47,6 +47,9 @@ type Features struct {
 	// The new payers of the period being counted, until a later period
 	// comes (addNewPayer): NewPayers' own array is seldom in cache.
 	newPayersNow PeriodCount
+	// Whether a period came after a later one: until then NewPayers only
+	// grows at its end, with no read of its last count.
+	newPayersUnordered bool
 
 	// Sums of the heights of inflows and their count, for HoldBlocks.
 	inHeights, ins float64
@@ -135,9 +138,13 @@ func (c *PeriodCounts) AddN(p uint64, n int, t time.Time) {
 // flows in block order; the count moves to NewPayers when another period
 // comes, and at the end of pass 1 (flushNewPayers).
 func (f *Features) addNewPayer(p uint64, t time.Time) {
-	if now := &f.newPayersNow; now.N > 0 && now.Period == p {
+	now := &f.newPayersNow
+	if now.N > 0 && now.Period == p {
 		now.N++
 		return
+	}
+	if now.N > 0 && p < now.Period {
+		f.newPayersUnordered = true
 	}
 	f.flushNewPayers()
 	f.newPayersNow = PeriodCount{Period: p, N: 1, Time: t}
@@ -145,10 +152,16 @@ func (f *Features) addNewPayer(p uint64, t time.Time) {
 
 // flushNewPayers moves the count of newPayersNow to NewPayers.
 func (f *Features) flushNewPayers() {
-	if now := f.newPayersNow; now.N > 0 {
-		f.NewPayers.AddN(now.Period, now.N, now.Time)
-		f.newPayersNow = PeriodCount{}
+	now := f.newPayersNow
+	if now.N == 0 {
+		return
 	}
+	if f.newPayersUnordered {
+		f.NewPayers.AddN(now.Period, now.N, now.Time)
+	} else { // every period counted so far is below now's
+		f.NewPayers = append(f.NewPayers, now)
+	}
+	f.newPayersNow = PeriodCount{}
 }
 
 // Context is what else is known about clusters: exchanges, sanctioned

@@ -191,20 +191,41 @@ func TestFewPayersGateTheScore(t *testing.T) {
 }
 
 // Counts by period keep increasing period order and the time of each
-// period's first count, whether flows come in block order or not.
+// period's first count, whether flows come in block order or not: through
+// PeriodCounts.Add, and through a cluster's features in pass 1 (the current
+// period held apart, appended while periods only grow).
 func TestPeriodCountsKeepOrderAndEachPeriodsFirstTime(t *testing.T) {
 	at := func(s int) time.Time { return time.Unix(int64(s), 0).UTC() }
-	var c PeriodCounts
-	for _, add := range []struct {
+	type add struct {
 		p uint64
 		s int
-	}{{5, 50}, {5, 51}, {7, 70}, {3, 30}, {7, 71}, {5, 52}, {3, 31}, {9, 90}} {
-		c.Add(add.p, at(add.s))
 	}
-	want := PeriodCounts{{Period: 3, N: 2, Time: at(30)}, {Period: 5, N: 3, Time: at(50)},
-		{Period: 7, N: 2, Time: at(70)}, {Period: 9, N: 1, Time: at(90)}}
-	if !slices.Equal(c, want) {
-		t.Fatalf("counts %v, want %v", c, want)
+	for _, tc := range []struct {
+		adds []add
+		want PeriodCounts
+	}{
+		{[]add{{5, 50}, {5, 51}, {7, 70}, {3, 30}, {7, 71}, {5, 52}, {3, 31}, {9, 90}},
+			PeriodCounts{{Period: 3, N: 2, Time: at(30)}, {Period: 5, N: 3, Time: at(50)},
+				{Period: 7, N: 2, Time: at(70)}, {Period: 9, N: 1, Time: at(90)}}},
+		{[]add{{2, 20}, {2, 21}, {4, 40}, {6, 60}, {6, 61}, {6, 62}},
+			PeriodCounts{{Period: 2, N: 2, Time: at(20)}, {Period: 4, N: 1, Time: at(40)}, {Period: 6, N: 3, Time: at(60)}}},
+		{[]add{{2, 20}, {4, 40}, {6, 60}, {4, 41}, {8, 80}, {1, 10}},
+			PeriodCounts{{Period: 1, N: 1, Time: at(10)}, {Period: 2, N: 1, Time: at(20)}, {Period: 4, N: 2, Time: at(40)},
+				{Period: 6, N: 1, Time: at(60)}, {Period: 8, N: 1, Time: at(80)}}},
+	} {
+		var c PeriodCounts
+		f := newFeatures(1)
+		for _, a := range tc.adds {
+			c.Add(a.p, at(a.s))
+			f.addNewPayer(a.p, at(a.s))
+		}
+		f.flushNewPayers()
+		if !slices.Equal(c, tc.want) {
+			t.Errorf("counts %v, want %v", c, tc.want)
+		}
+		if !slices.Equal(f.NewPayers, tc.want) {
+			t.Errorf("features' new payers %v, want %v", f.NewPayers, tc.want)
+		}
 	}
 }
 
