@@ -10,12 +10,15 @@
 // window from ClickHouse, with the clusters of the last finished cluster run:
 //
 //  1. the cluster map (buildClusterMap): a Join-engine table on the server,
-//     from the hash of each address the run reads to its cluster;
+//     from the hash of each address the run reads to its cluster, filled
+//     from address_cluster_hashes with the latest cluster run's row first
+//     (fillClusterMapByHash);
 //  2. the window's flows sorted once (sortFlows): FlowsQuery, which reads the
 //     window in ranges of heights side by side and looks both sides up in
 //     the map, written into a TinyLog table in block order;
 //  3. Compute: pass 1 over that table (per cluster and per pair of clusters,
-//     in shards of clusters, one goroutine each), then pass 2 (cash-outs to
+//     in shards of clusters, one goroutine each, in hash tables whose slots
+//     are prefetched a few flows ahead: table.go), then pass 2 (cash-outs to
 //     the exchanges pass 1 found, tokens back to payers);
 //  4. Evaluate: the features into a score, a kind, reasons and alerts, stored
 //     in cluster_scores and alerts under the run.
