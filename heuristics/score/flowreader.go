@@ -93,6 +93,9 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, f
 					row.Height, row.Tx, last.height, last.tx, errFlowOrder)
 			}
 			last.height, last.tx = row.Height, row.Tx
+			if row.Height >= paidBackMark {
+				return fmt.Errorf("flow at height %d: the scorer holds heights below %d (pass 1 marks paybacks in the top bit of a first payment's height)", row.Height, uint64(paidBackMark))
+			}
 			if row.Asset == lastAsset {
 				row.Asset = lastAsset
 			} else if a, ok := assets[row.Asset]; ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,6 +80,25 @@ func TestReadFlowsRefusesFlowsOutOfOrder(t *testing.T) {
 	}
 	if read != 6000 {
 		t.Fatalf("read %d flows in order, want 6000", read)
+	}
+}
+
+// A height the scorer cannot hold (pass 1 keeps a mark in the top bit of a
+// first payment's height) ends the read with an error, not a wrong score.
+func TestReadFlowsRefusesHeightsTheScorerCannotHold(t *testing.T) {
+	st, _ := testenv.Store(t)
+	high := `SELECT toUInt64(h + 2147483648 - 3) AS height, time, tx, no_sender, zero_sender, asset, value,
+    token, from_known, from_cluster, to_known, to_cluster FROM (
+    SELECT height AS h, time, tx, no_sender, zero_sender, asset, value, token, from_known, from_cluster, to_known, to_cluster
+    FROM (` + syntheticFlowsQuery + `))`
+	var err error
+	for b := range readFlows(context.Background(), st, high, []any{uint64(10)}, nil) {
+		if b.err != nil {
+			err = b.err
+		}
+	}
+	if err == nil || !strings.Contains(err.Error(), "height 2147483648") {
+		t.Fatalf("read heights up to 2^31 + 6: %v, want an error at height 2^31", err)
 	}
 }
 
