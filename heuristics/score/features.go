@@ -228,27 +228,7 @@ func Compute(flows Flows, count int, ctx Context, cfg Config, chainName string) 
 			f.Sanctioned = 1
 		}
 	}
-	// The exchanges: by their features, and by tags and deposit links of
-	// clusters that have none (a token's sender that paid no one), in one
-	// table, since pass 2 asks about both sides of every payment; their
-	// slots are prefetched a group of flows ahead, as in pass 1 (a map's
-	// misses were 3.3 s of a run at 13M flows).
-	var ex table[struct{}]
-	for c, is := range Exchanges(feats, cfg) {
-		if is {
-			ex.insert(clusterKey(c), struct{}{})
-		}
-	}
-	for c, tagged := range ctx.ExchangeTag {
-		if tagged && c >= 0 {
-			ex.insert(clusterKey(c), struct{}{})
-		}
-	}
-	for c, n := range ctx.DepositLinks {
-		if n >= cfg.Exchange.MinDepositLinks && c >= 0 {
-			ex.insert(clusterKey(c), struct{}{})
-		}
-	}
+	ex := exchangeTable(feats, ctx, cfg)
 	everyone := cfg.Exchange.MinDepositLinks <= 0 // no links needed: every cluster is one
 	exchange := func(c int64) bool { return everyone || c >= 0 && ex.find(clusterKey(c)) != nil }
 	var addrs [2 * pass1Group]uintptr
@@ -270,7 +250,8 @@ func Compute(flows Flows, count int, ctx Context, cfg Config, chainName string) 
 			payees = map[uint32][]uint32{}
 			for _, sh := range one.shards {
 				sh.firstPay.all(func(k uint64, _ *uint32) {
-					payees[uint32(k)] = append(payees[uint32(k)], uint32(k>>32))
+					pk := pairOfKey(k)
+					payees[pk.payer] = append(payees[pk.payer], pk.receiver)
 				})
 			}
 		}
@@ -373,6 +354,31 @@ func Compute(flows Flows, count int, ctx Context, cfg Config, chainName string) 
 		}
 	}
 	return feats, nil
+}
+
+// exchangeTable holds the exchanges: by their features (Exchanges), and by
+// tags and deposit links, including clusters with no features (a token's
+// sender that paid no one). One table, since pass 2 asks about both sides of
+// every payment, and its slots are prefetched a group of flows ahead, as in
+// pass 1 (a map's misses were 3.3 s of a run at 13M flows).
+func exchangeTable(feats map[int64]*Features, ctx Context, cfg Config) *table[struct{}] {
+	ex := &table[struct{}]{}
+	for c, is := range Exchanges(feats, cfg) {
+		if is {
+			ex.insert(clusterKey(c), struct{}{})
+		}
+	}
+	for c, tagged := range ctx.ExchangeTag {
+		if tagged && c >= 0 {
+			ex.insert(clusterKey(c), struct{}{})
+		}
+	}
+	for c, n := range ctx.DepositLinks {
+		if n >= cfg.Exchange.MinDepositLinks && c >= 0 {
+			ex.insert(clusterKey(c), struct{}{})
+		}
+	}
+	return ex
 }
 
 // newFeatures starts the features of cluster c, its first inflow and

@@ -55,6 +55,9 @@ func clusterKey(c int64) uint64 { return uint64(c) + 1 }
 // so no payment has the pair (0, 0), whose key is the empty slot's.
 func pairKeyOf(k pairKey) uint64 { return uint64(k.receiver)<<32 | uint64(k.payer) }
 
+// pairOfKey is the pair of a key of pass 1's tables.
+func pairOfKey(k uint64) pairKey { return pairKey{receiver: uint32(k >> 32), payer: uint32(k)} }
+
 // paidBackMark, in a first payment's height, says that the receiver paid
 // the payer back. Heights are below 2^31 on every chain scored.
 const paidBackMark = 1 << 31
