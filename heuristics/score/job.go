@@ -400,12 +400,14 @@ ORDER BY company_id, address`
 
 // DepositLinksQuery counts the deposit addresses linked to each hot wallet,
 // by the hot wallet's cluster (bound: chain, cluster run, role pattern,
-// chain, cluster run, role pattern).
+// chain, cluster run, role pattern). The hot wallets are joined once each:
+// cluster_evidence has a row per deposit address, and joined with those rows
+// a wallet's count came once per row, squared.
 func DepositLinksQuery(clusterMap string) string {
 	return `SELECT cluster, toUInt64(sum(n)) FROM (
     SELECT a AS address, uniqExact(b) AS n FROM cluster_evidence
     WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ? GROUP BY a
-) AS d ALL INNER JOIN (` + fmt.Sprintf(clustersOf, depositHotWallets, clusterMap) + `) AS c USING address
+) AS d ALL INNER JOIN (` + fmt.Sprintf(clustersOf, "SELECT DISTINCT address FROM ("+depositHotWallets+")", clusterMap) + `) AS c USING address
 GROUP BY cluster`
 }
 

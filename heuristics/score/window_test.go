@@ -82,6 +82,21 @@ func TestTheContextOfARunDoesNotDependOnItsWindow(t *testing.T) {
 	if !reflect.DeepEqual(all, none) {
 		t.Errorf("context with every transfer in the window:\n%+v\nwith none:\n%+v", all, none)
 	}
+	// Each hot wallet counts its deposit addresses once: the links by cluster add up to the
+	// distinct deposit addresses of each hot wallet (cluster_evidence has a row per link).
+	var links uint64
+	if err := st.QueryRow(ctx, "deposit links", `SELECT toUInt64(sum(n)) FROM (SELECT a, uniqExact(b) AS n FROM cluster_evidence
+    WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ? GROUP BY a)`,
+		[]any{chain.Ethereum, clusterRun, depositRole}, &links); err != nil {
+		t.Fatal(err)
+	}
+	total, most := 0, 0
+	for _, n := range all.DepositLinks {
+		total, most = total+n, max(most, n)
+	}
+	if uint64(total) != links || most < 2 {
+		t.Errorf("deposit links by cluster add up to %d (at most %d in one), want the %d of cluster_evidence, a cluster with several", total, most, links)
+	}
 	if noneKeys >= allKeys {
 		t.Errorf("the map of an empty window holds %d keys, of the whole chain %d: want fewer", noneKeys, allKeys)
 	}
