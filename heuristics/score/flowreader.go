@@ -32,13 +32,14 @@ const flowBatchesAhead = 4
 
 // readFlows runs a query of flows (bound: args; the run's sorted flows,
 // runFlowsRead) in a goroutine of its own and hands its flows over in
-// batches, closing the channel after the last one. Scanning the driver's
-// columns then runs beside the scorer's work, and a pass can be started
-// before the scorer needs it. Flows out of (height, transaction) order end
-// the read with errFlowOrder.
+// batches, closing the channel after the last one, with the clusters of
+// their sides looked up in the map clusters (clusterMap.resolve). Scanning
+// the driver's columns and the lookups then run beside the scorer's work,
+// and a pass can be started before the scorer needs it. Flows out of
+// (height, transaction) order end the read with errFlowOrder.
 // Memory is bounded by flowBatchesAhead batches; nothing else is kept.
 // Batches come back through free for reuse. Cancel ctx to stop early.
-func readFlows(ctx context.Context, st *store.Store, query string, args []any, free chan []Flow) <-chan flowBatch {
+func readFlows(ctx context.Context, st *store.Store, query string, args []any, clusters *clusterMap, free chan []Flow) <-chan flowBatch {
 	out := make(chan flowBatch, flowBatchesAhead)
 	go func() {
 		defer close(out)
@@ -59,14 +60,15 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, f
 			}
 		}
 		cur := flowBatch{flows: newBatch()}
+		sides := make([]flowSides, 0, flowBatchSize)
 		sent, attempts := 0, 0
 		// Every row is scanned into the same variables through the same
 		// destinations, then copied into the batch: scanning into fresh
 		// ones would allocate each of them, and the slice, once per row.
 		var row Flow
 		var last struct{ height, tx uint64 }
-		var noSender, zeroSender, token, fromKnown, toKnown uint8
-		var fromCluster, toCluster uint32
+		var noSender, zeroSender, token uint8
+		var fromHash, toHash uint64
 		// Each asset's string is kept once and every flow of it points to
 		// that one: the scorer compares a flow's asset with a cluster's
 		// sums several times per flow, and equal pointers end the
@@ -76,7 +78,7 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, f
 		assets := map[string]string{}
 		var lastAsset string
 		dest := []any{&row.Height, &row.Time, &row.Tx, &noSender, &zeroSender, &row.Asset, &row.Value, &token,
-			&fromKnown, &fromCluster, &toKnown, &toCluster}
+			&fromHash, &toHash}
 		err := st.Query(ctx, "read flows", query, args, func() { attempts++ }, func(r driver.Rows) error {
 			if attempts > 1 && sent+len(cur.flows) > 0 {
 				// A retried query would give the flows read so far a second time.
@@ -107,22 +109,15 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, f
 			f := &cur.flows[len(cur.flows)-1]
 			f.Token = token == 1
 			f.Mint = f.Token && zeroSender == 1
-			f.FromCluster, f.ToCluster = NoCluster, NoCluster
-			if fromKnown == 1 && noSender == 0 && !f.Mint {
-				f.FromCluster = int64(fromCluster)
-			}
-			if toKnown == 1 {
-				f.ToCluster = int64(toCluster)
-			}
-			if (noSender == 0 && !f.Mint && f.FromCluster == NoCluster) || f.ToCluster == NoCluster {
-				cur.unclustered++
-			}
+			// A flow with no sender (a coinbase) or minted has no paying cluster.
+			sides = append(sides, flowSides{from: fromHash, to: toHash, fromPays: noSender == 0 && !f.Mint})
 			if len(cur.flows) == flowBatchSize {
+				cur.unclustered = clusters.resolve(cur.flows, sides)
 				sent += len(cur.flows)
 				if !send(cur) {
 					return ctx.Err()
 				}
-				cur = flowBatch{flows: newBatch()}
+				cur, sides = flowBatch{flows: newBatch()}, sides[:0]
 			}
 			return nil
 		})
@@ -131,6 +126,7 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, f
 			return
 		}
 		if len(cur.flows) > 0 {
+			cur.unclustered = clusters.resolve(cur.flows, sides)
 			send(cur)
 		}
 	}()

@@ -12,12 +12,26 @@ import (
 )
 
 // syntheticFlowsQuery gives n rows in the flows query's columns (bound: n):
-// flow i has height i, its sender unknown to the cluster job when i % 7 == 0.
+// flow i has height i; its sender's hash is 1 + i % 100, or 5000 + i (an
+// address the cluster job has not seen) when i % 7 == 0, its receiver's
+// 200 + i % 13; syntheticClusters maps those hashes to clusters i % 100 and
+// i % 13.
 const syntheticFlowsQuery = `SELECT toUInt64(number) AS height, toDateTime(number, 'UTC') AS time, cityHash64(number) AS tx,
     toUInt8(0) AS no_sender, toUInt8(0) AS zero_sender, 'BTC' AS asset, toFloat64(number) AS value, toUInt8(0) AS token,
-    toUInt8(number % 7 != 0) AS from_known, toUInt32(number % 100) AS from_cluster, toUInt8(1) AS to_known,
-    toUInt32(number % 13) AS to_cluster
+    if(number % 7 = 0, 5000 + number, 1 + number % 100) AS from_hash, toUInt64(200 + number % 13) AS to_hash
 FROM system.numbers LIMIT ?`
+
+// syntheticClusters is the cluster map of syntheticFlowsQuery's addresses.
+func syntheticClusters() *clusterMap {
+	m := &clusterMap{}
+	for c := range uint32(100) {
+		m.add(1+uint64(c), c, 0)
+	}
+	for c := range uint32(13) {
+		m.add(200+uint64(c), c, 0)
+	}
+	return m
+}
 
 // The reader hands over every flow once, in the query's order, across batch
 // boundaries and with batches reused; it counts the unclustered ones.
@@ -27,7 +41,7 @@ func TestReadFlowsHandsOverEveryFlowInOrder(t *testing.T) {
 	free := make(chan []Flow, 2)
 	for pass := range 2 { // the second pass reuses the first one's batches
 		next, unclustered := uint64(0), 0
-		for b := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(n)}, free) {
+		for b := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(n)}, syntheticClusters(), free) {
 			if b.err != nil {
 				t.Fatal(b.err)
 			}
@@ -59,11 +73,11 @@ func TestReadFlowsHandsOverEveryFlowInOrder(t *testing.T) {
 func TestReadFlowsRefusesFlowsOutOfOrder(t *testing.T) {
 	st, _ := testenv.Store(t)
 	const backwards = `SELECT if(h < 5000, h, toUInt64(h - 1000)) AS height, time, tx, no_sender, zero_sender, asset, value,
-    token, from_known, from_cluster, to_known, to_cluster FROM (
-    SELECT height AS h, time, tx, no_sender, zero_sender, asset, value, token, from_known, from_cluster, to_known, to_cluster
+    token, from_hash, to_hash FROM (
+    SELECT height AS h, time, tx, no_sender, zero_sender, asset, value, token, from_hash, to_hash
     FROM (` + syntheticFlowsQuery + `))`
 	read, last := 0, flowBatch{}
-	for b := range readFlows(context.Background(), st, backwards, []any{uint64(6000)}, nil) {
+	for b := range readFlows(context.Background(), st, backwards, []any{uint64(6000)}, syntheticClusters(), nil) {
 		read += len(b.flows)
 		last = b
 	}
@@ -72,7 +86,7 @@ func TestReadFlowsRefusesFlowsOutOfOrder(t *testing.T) {
 	}
 	// The same query in order is read whole.
 	read = 0
-	for b := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(6000)}, nil) {
+	for b := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(6000)}, syntheticClusters(), nil) {
 		if b.err != nil {
 			t.Fatal(b.err)
 		}
@@ -88,11 +102,11 @@ func TestReadFlowsRefusesFlowsOutOfOrder(t *testing.T) {
 func TestReadFlowsRefusesHeightsTheScorerCannotHold(t *testing.T) {
 	st, _ := testenv.Store(t)
 	high := `SELECT toUInt64(h + 2147483648 - 3) AS height, time, tx, no_sender, zero_sender, asset, value,
-    token, from_known, from_cluster, to_known, to_cluster FROM (
-    SELECT height AS h, time, tx, no_sender, zero_sender, asset, value, token, from_known, from_cluster, to_known, to_cluster
+    token, from_hash, to_hash FROM (
+    SELECT height AS h, time, tx, no_sender, zero_sender, asset, value, token, from_hash, to_hash
     FROM (` + syntheticFlowsQuery + `))`
 	var err error
-	for b := range readFlows(context.Background(), st, high, []any{uint64(10)}, nil) {
+	for b := range readFlows(context.Background(), st, high, []any{uint64(10)}, syntheticClusters(), nil) {
 		if b.err != nil {
 			err = b.err
 		}
@@ -107,14 +121,14 @@ func TestReadFlowsRefusesHeightsTheScorerCannotHold(t *testing.T) {
 func TestReadFlowsEndsWithTheQuerysErrorAndStopsWhenCancelled(t *testing.T) {
 	st, _ := testenv.Store(t)
 	var last flowBatch
-	for b := range readFlows(context.Background(), st, "SELECT * FROM no_such_table WHERE 1 = ?", []any{1}, nil) {
+	for b := range readFlows(context.Background(), st, "SELECT * FROM no_such_table WHERE 1 = ?", []any{1}, syntheticClusters(), nil) {
 		last = b
 	}
 	if last.err == nil {
 		t.Fatal("a query of a missing table ended without an error")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	batches := readFlows(ctx, st, syntheticFlowsQuery, []any{uint64(100_000_000)}, nil)
+	batches := readFlows(ctx, st, syntheticFlowsQuery, []any{uint64(100_000_000)}, syntheticClusters(), nil)
 	if b := <-batches; b.err != nil || len(b.flows) != flowBatchSize {
 		t.Fatalf("first batch: %d flows, err %v", len(b.flows), b.err)
 	}
@@ -146,7 +160,7 @@ func BenchmarkReadFlows(b *testing.B) {
 	runtime.ReadMemStats(&before)
 	b.ResetTimer()
 	for range b.N {
-		for batch := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(n)}, free) {
+		for batch := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(n)}, syntheticClusters(), free) {
 			if batch.err != nil {
 				b.Fatal(batch.err)
 			}

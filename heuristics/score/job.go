@@ -49,149 +49,9 @@ type Result struct {
 	Since      string `json:"since"`
 }
 
-// Clusters are those the last finished cluster run left (run_id <= it):
-// rows of a cluster run that is going or died are never read. address_ids
-// holds one id per address up to that run (a run's ids are never rewritten
-// by a later one; a full run deletes them first); address_clusters holds a
-// row per run that moved an address, so the latest up to the run wins.
-// Tables are not read with FINAL: FINAL would keep a newer run's row and the
-// run filter would then drop the address.
-
-// runIDsFill collects into the table %[2]s the id and hash of every address
-// of the set %[1]s (runAddressesFill) that the cluster job has seen: one read
-// of address_ids, ordered by address, so that the map's chunks read this
-// table by id instead of address_ids again (bound: chain, cluster run). The
-// set is applied outside the read of address_ids, so that with --cluster
-// (address_ids a Distributed table) it is applied where the set is.
-const runIDsFill = `INSERT INTO %[2]s SELECT id, hash FROM (
-    SELECT id, cityHash64(address) AS hash FROM address_ids WHERE chain = ? AND run_id <= ?
-) WHERE hash IN %[1]s`
-
-// clusterByHash is every address of the run's ids table %[1]s with an id in
-// [lo, hi), by its hash, with its cluster, or the address's own id when it
-// was never merged (bound: lo, hi, chain, cluster run, lo, hi, lo, hi). The
-// ids of address_clusters are its key, so a chunk reads its range only; the
-// ids table is sent along to the shards with --cluster (GLOBAL IN).
-const clusterByHash = `SELECT hash, if(merged = 1, cluster_id, id) AS cluster FROM (
-    SELECT id, hash FROM %[1]s WHERE id >= ? AND id < ?
-) AS i ANY LEFT JOIN (
-    SELECT address_id AS id, argMax(cluster_id, run_id) AS cluster_id, toUInt8(1) AS merged FROM address_clusters
-    WHERE chain = ? AND run_id <= ? AND address_id >= ? AND address_id < ?
-        AND address_id GLOBAL IN (SELECT id FROM %[1]s WHERE id >= ? AND id < ?)
-    GROUP BY address_id
-) AS c USING id`
-
-// The cluster map from address_cluster_hashes, which the cluster job writes
-// beside address_clusters: the clusters of the run's addresses are read by
-// their hash, with no read of address_ids and no join. A full cluster run
-// deletes every earlier run's rows, so the table's first run up to the
-// scored one (the base) holds each address once, and the runs after it
-// only the addresses they moved or added. The latest run's row of an
-// address wins: the map is a Join(ANY) table, which keeps the first row of
-// a key, and is filled with the later runs' rows first, latest first, then
-// with the base's. No grouping: 7.2 s against 14.8 s for an argMax of every
-// row by hash at 20M of 49M addresses (docs/performance.md).
-const (
-	// clusterRunsByID is the first run of address_clusters up to the cluster
-	// run (bound: chain, cluster run); clusterRunsByHash the same of
-	// address_cluster_hashes.
-	clusterRunsByID   = "SELECT min(run_id) FROM address_clusters WHERE chain = ? AND run_id <= ?"
-	clusterRunsByHash = "SELECT min(run_id) FROM address_cluster_hashes WHERE chain = ? AND run_id <= ?"
-	// runHashesDDL creates the table of the run's clusters by hash (%s: its name).
-	runHashesDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64, cluster_plus_one UInt32, run_id UInt64) ENGINE = Memory"
-	// runHashesFill collects into %[1]s the rows of every address of the set
-	// %[2]s up to the cluster run (bound: chain, cluster run). The set is
-	// applied outside the read, as in runIDsFill.
-	runHashesFill = `INSERT INTO %[1]s SELECT hash, cluster_id + 1, run_id FROM (
-    SELECT hash, cluster_id, run_id FROM address_cluster_hashes WHERE chain = ? AND run_id <= ?
-) WHERE hash IN %[2]s`
-	// clusterMapFromLaterRuns fills the map %[1]s with the rows of %[2]s of
-	// the runs after the base (bound: the base run), the latest run first;
-	// clusterMapFromBase then with the base's rows (bound: the base run).
-	clusterMapFromLaterRuns = "INSERT INTO %[1]s SELECT hash, cluster_plus_one FROM %[2]s WHERE run_id > ? ORDER BY run_id DESC"
-	clusterMapFromBase      = "INSERT INTO %[1]s SELECT hash, cluster_plus_one FROM %[2]s WHERE run_id = ?"
-)
-
-// runHashesName is the table of a score run's clusters by hash.
-func runHashesName(clusterMap string) string { return clusterMap + "_hashes" }
-
-// clusterMapChunk is how many address ids one insert into the cluster map
-// reads, when it is built from address ids. In one insert, the join's right side and the map's growth hit the
-// server's per-query memory limit (7.45 GiB here) at 39M addresses; in chunks
-// a query holds one chunk's join and at most one resize of the map.
-// A variable so that tests can make chunks small.
-var clusterMapChunk uint64 = 10_000_000
-
-// clusterMapIDs is the largest id of the run's ids table (%s), which bounds
-// the fill's chunks, and its count of rows. The map must hold a key for
-// each distinct hash among them: as many as the rows unless address_ids
-// still held an address twice (rows a merge had not yet replaced), and then
-// clusterMapHashes counts them (counting distinct hashes every time took
-// 2.5 s of 28 at 20M addresses).
-const (
-	clusterMapIDs    = "SELECT max(id), count() FROM %s"
-	clusterMapHashes = "SELECT uniqExact(hash) FROM %s"
-)
-
-// The cluster map of a run: a Join-engine table (an in-memory hash table the
-// server keeps) from cityHash64(address) to the address's cluster, built
-// once per run and chain and read by every query of the run, then dropped.
-// It holds the addresses the run reads, not every address of the chain: the
-// sides of the window's transfers, and the tagged, sanctioned, registered and
-// deposit-linked addresses (runAddressesFill). Their hashes are first
-// collected in a Set-engine table beside the map, so the map's memory grows
-// with the window, not with the chain. Their clusters then come from
-// address_cluster_hashes (fillClusterMapByHash), or, on a database clustered
-// before the cluster job wrote that table, from address_ids and
-// address_clusters: the ids and hashes in a Memory-engine table (runIDsFill),
-// then chunks of ids joined with address_clusters.
-// Before it, each of the flows query's two joins built the same table anew
-// in both passes (10 s each at 16.5M addresses). Keys are 64-bit hashes, not
-// addresses: two addresses sharing one would share a cluster in the score
-// (a 6% chance of one such pair among 1.5B addresses). The map holds the
-// cluster id plus one, so that 0, joinGet's value for a key the map does not
-// hold, marks an address the cluster job has not seen. Queries read it with
-// joinGet: one lookup per address, where a join also built a row of both
-// columns (measured in docs/performance.md).
-//
-// The table is local to the server the scorer is connected to (with
-// --cluster too: the flows are read through the Distributed tables in a
-// subquery, and joinGet runs on the level above it, here). One score run at a time: a run drops
-// the maps that earlier runs left (clusterMapPrefix).
-const (
-	clusterMapPrefix = "score_clusters_"
-	// clusterMapDDL creates the map (%s: its name).
-	clusterMapDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64, cluster_plus_one UInt32) ENGINE = Join(ANY, LEFT, hash)"
-	// runAddressesDDL creates the set of the run's address hashes (%s: its name).
-	runAddressesDDL = "CREATE TABLE IF NOT EXISTS %s (hash UInt64) ENGINE = Set"
-	// runIDsDDL creates the table of the run's address ids (%s: its name).
-	runIDsDDL = "CREATE TABLE IF NOT EXISTS %s (id UInt32, hash UInt64) ENGINE = Memory"
-	// clusterMapFill fills the map %[2]s with one chunk of ids (%[1]s: the ids table; bound as clusterByHash).
-	clusterMapFill = "INSERT INTO %[2]s SELECT hash, cluster + 1 FROM (" + clusterByHash + ")"
-	// runTableCount counts the rows of the map or another table of the run
-	// (%s: its name).
-	runTableCount = "SELECT count() FROM %s"
-	// runTableDrop drops the map or another table of the run (%s: its name).
-	runTableDrop = "DROP TABLE IF EXISTS %s"
-	// clusterMapsLeft lists the maps in the database (bound: the prefix as a LIKE pattern).
-	clusterMapsLeft = "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE ?"
-)
-
-// clusterMapName is the map of a score run.
-func clusterMapName(runID uint64) string { return fmt.Sprintf("%s%d", clusterMapPrefix, runID) }
-
-// runAddressesName is the set of a score run's address hashes, and
-// runIDsName the table of their ids: names with the maps' prefix, so that a
-// run drops those earlier runs left too.
-func runAddressesName(clusterMap string) string { return clusterMap + "_addresses" }
-func runIDsName(clusterMap string) string       { return clusterMap + "_ids" }
-
 // sortAttempts is how many times a run sorts its flows before it gives up
 // on transient failures (sortFlows).
 const sortAttempts = 3
-
-// runFlowsName is the table of a score run's flows (runFlowsDDL).
-func runFlowsName(clusterMap string) string { return clusterMap + "_flows" }
 
 // The window's flows of a run, sorted once: FlowsQuery's rows in its order,
 // written by one INSERT … SELECT into a TinyLog table (one file per column,
@@ -203,15 +63,14 @@ func runFlowsName(clusterMap string) string { return clusterMap + "_flows" }
 const (
 	// runFlowsDDL creates it (%s: its name); the columns are FlowsQuery's.
 	runFlowsDDL = `CREATE TABLE IF NOT EXISTS %s (height UInt64, time DateTime('UTC'), tx UInt64, no_sender UInt8,
-    zero_sender UInt8, asset String, value Float64, token UInt8, from_known UInt8, from_cluster UInt32,
-    to_known UInt8, to_cluster UInt32) ENGINE = TinyLog`
+    zero_sender UInt8, asset String, value Float64, token UInt8, from_hash UInt64, to_hash UInt64) ENGINE = TinyLog`
 	// runFlowsFill fills it (%[1]s: its name, %[2]s: FlowsQuery; bound as FlowsQuery).
 	runFlowsFill = "INSERT INTO %[1]s %[2]s"
 	// runFlowsRead reads it in order (%s: its name), in one thread: a current
 	// server may otherwise spread the blocks of one stream over several
 	// (parallelize_output_from_storages) and hand them over out of order.
-	runFlowsRead = `SELECT height, time, tx, no_sender, zero_sender, asset, value, token, from_known, from_cluster,
-    to_known, to_cluster FROM %s SETTINGS max_threads = 1`
+	runFlowsRead = `SELECT height, time, tx, no_sender, zero_sender, asset, value, token, from_hash, to_hash
+    FROM %s SETTINGS max_threads = 1`
 )
 
 // The addresses a run reads besides the window's flows, each a subquery of
@@ -232,26 +91,6 @@ const (
 // query and for the set of addresses the map must hold, which must agree
 // (bound: chain, the window's first height, since).
 const windowTransfers = "chain = ? AND height >= ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'"
-
-// runAddressesFill collects into the set %s the hashes of every address a
-// run reads: both sides of the window's transfers, then the addresses of
-// the context queries (bound: chain, the window's first height, since,
-// chain, tags kind, chain, sanctions kind, chain, companies kind, chain,
-// cluster run, role pattern).
-const runAddressesFill = `INSERT INTO %s SELECT cityHash64(address) FROM (
-    SELECT arrayJoin([from_address, to_address]) AS address FROM transfers
-    WHERE ` + windowTransfers + `
-    UNION ALL ` + exchangeTagAddresses + `
-    UNION ALL ` + sanctionedAddresses + `
-    UNION ALL ` + companyAddresses + `
-    UNION ALL ` + depositHotWallets + `)`
-
-// clustersOf maps the addresses %[1]s selects (a subquery) to their
-// clusters through the map %[2]s; addresses the cluster job has not seen
-// are left out.
-const clustersOf = `SELECT address, toUInt32(c - 1) AS cluster FROM (
-    SELECT address, joinGet('%[2]s', 'cluster_plus_one', cityHash64(address)) AS c FROM (%[1]s)
-) WHERE c > 0`
 
 // committed keeps the rows of an off-chain table that belong to a file's
 // latest committed import (ingest/offchain/doc.go; bound: the import kind).
@@ -318,14 +157,15 @@ const WindowEndQuery = "SELECT max(height) FROM transfers WHERE chain = ? AND he
 // 13M flows in one range, 7.5-9.2 s in 4 to 16 (docs/performance.md).
 const flowsPieces = 8
 
-// FlowsQuery selects the window's flows with the clusters of both sides,
-// through the map %[1]s, in the order the scorer reads them; sortFlows
-// writes its rows into the run's flows table. It reads the window in
-// `pieces` ranges of heights, each bound by flowsArgs: chain, the range's
-// first height, since, the next range's first height (not for the last
-// range), chain. The window's first height (WindowStartQuery) drops no row
-// the time keeps; it is what lets the server skip the rest of the table.
-func FlowsQuery(clusterMap string, pieces int) string {
+// FlowsQuery selects the window's flows, with the hashes of both sides'
+// addresses (the scorer looks their clusters up: clusterMap), in the order
+// the scorer reads them; sortFlows writes its rows into the run's flows
+// table. It reads the window in `pieces` ranges of heights, each bound by
+// flowsArgs: chain, the range's first height, since, the next range's first
+// height (not for the last range), chain. The window's first height
+// (WindowStartQuery) drops no row the time keeps; it is what lets the server
+// skip the rest of the table.
+func FlowsQuery(pieces int) string {
 	ranges := make([]string, max(pieces, 1))
 	for i := range ranges {
 		below := " AND height < ?"
@@ -339,14 +179,10 @@ func FlowsQuery(clusterMap string, pieces int) string {
         WHERE ` + windowTransfers + below + `
             AND txid NOT IN (SELECT txid FROM coinjoins FINAL WHERE chain = ?)`
 	}
-	return fmt.Sprintf(`SELECT height, time, tx, no_sender, zero_sender, asset, value, token,
-    from_c > 0 AS from_known, toUInt32(from_c - 1) AS from_cluster, to_c > 0 AS to_known, toUInt32(to_c - 1) AS to_cluster FROM (
-    SELECT height, time, tx, idx, no_sender, zero_sender, asset, value, token,
-        joinGet('%[1]s', 'cluster_plus_one', from_hash) AS from_c, joinGet('%[1]s', 'cluster_plus_one', to_hash) AS to_c FROM (
-        %[2]s
-    )
+	return `SELECT height, time, tx, no_sender, zero_sender, asset, value, token, from_hash, to_hash FROM (
+        ` + strings.Join(ranges, "\n        UNION ALL ") + `
 )
-ORDER BY height, tx, idx`, clusterMap, strings.Join(ranges, "\n        UNION ALL "))
+ORDER BY height, tx, idx`
 }
 
 // flowsRanges splits the heights from the window's first to its last into
@@ -376,40 +212,26 @@ func flowsArgs(chainName string, firsts []uint64, since uint32) []any {
 	return args
 }
 
-// Clusters of tagged exchanges, sanctioned addresses, hot wallets with
-// deposit addresses, and registry companies' addresses, of committed imports
-// only, through the map %s.
-
-// ExchangeTagsQuery: bound chain, import kind.
-func ExchangeTagsQuery(clusterMap string) string {
-	return fmt.Sprintf(clustersOf, exchangeTagAddresses, clusterMap)
-}
-
-// SanctionedQuery: bound chain, import kind.
-func SanctionedQuery(clusterMap string) string {
-	return fmt.Sprintf(clustersOf, sanctionedAddresses, clusterMap)
-}
-
-// CompanyAddrsQuery: bound chain, import kind, chain, import kind.
-func CompanyAddrsQuery(clusterMap string) string {
-	return `SELECT address, company_id, cluster FROM (
+// Tagged exchanges, sanctioned addresses, registry companies' addresses (of
+// committed imports only) and hot wallets with deposit addresses, each with
+// the hash of its address: loadContext looks their clusters up in the map,
+// and leaves out the addresses the cluster job has not seen.
+const (
+	// ExchangeTagsQuery: bound chain, import kind.
+	ExchangeTagsQuery = "SELECT cityHash64(address) FROM (" + exchangeTagAddresses + ")"
+	// SanctionedQuery: bound chain, import kind.
+	SanctionedQuery = "SELECT cityHash64(address) FROM (" + sanctionedAddresses + ")"
+	// CompanyAddrsQuery gives each company's addresses in order, so that a
+	// cluster with several companies' addresses takes the first company
+	// (bound: chain, import kind).
+	CompanyAddrsQuery = `SELECT company_id, cityHash64(address) FROM (
     SELECT DISTINCT address, company_id FROM company_addresses WHERE chain = ? AND ` + committed + `
-) AS r ALL INNER JOIN (` + fmt.Sprintf(clustersOf, companyAddresses, clusterMap) + `) AS c USING address
-ORDER BY company_id, address`
-}
-
-// DepositLinksQuery counts the deposit addresses linked to each hot wallet,
-// by the hot wallet's cluster (bound: chain, cluster run, role pattern,
-// chain, cluster run, role pattern). The hot wallets are joined once each:
-// cluster_evidence has a row per deposit address, and joined with those rows
-// a wallet's count came once per row, squared.
-func DepositLinksQuery(clusterMap string) string {
-	return `SELECT cluster, toUInt64(sum(n)) FROM (
-    SELECT a AS address, uniqExact(b) AS n FROM cluster_evidence
-    WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ? GROUP BY a
-) AS d ALL INNER JOIN (` + fmt.Sprintf(clustersOf, "SELECT DISTINCT address FROM ("+depositHotWallets+")", clusterMap) + `) AS c USING address
-GROUP BY cluster`
-}
+) ORDER BY company_id, address`
+	// DepositLinksQuery counts the deposit addresses linked to each hot
+	// wallet (bound: chain, cluster run, role pattern).
+	DepositLinksQuery = `SELECT cityHash64(a), toUInt64(uniqExact(b)) FROM cluster_evidence
+    WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ? GROUP BY a`
+)
 
 const depositRole = `%"role":"deposit"%`
 
@@ -482,19 +304,23 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 		opts.Logger.Warn("no finished cluster run: every flow is unclustered and nothing is scored; run `chainsleuth cluster` first", "chain", chainName)
 	}
 	res.ClusterRun = clusterRun
-	started := time.Now()
-	clusterMap, err := buildClusterMap(ctx, st, opts.Logger, chainName, clusterRun, runID, fromHeight, since)
-	if err != nil {
+	stem := runTablesStem(runID)
+	if err := dropLeftTables(ctx, st, opts.Logger); err != nil {
 		return res, err
 	}
-	opts.Logger.Info("cluster map built", "chain", chainName, "table", clusterMap, "took", time.Since(started).Round(time.Millisecond))
-	defer dropClusterMap(st, opts.Logger, clusterMap)
-	started = time.Now()
-	flowsTable, sorted, err := sortFlows(ctx, st, opts.Logger, chainName, clusterMap, fromHeight, since)
+	defer dropRunTables(st, opts.Logger, stem)
+	started := time.Now()
+	flowsTable, sorted, err := sortFlows(ctx, st, opts.Logger, chainName, stem, fromHeight, since)
 	if err != nil {
 		return res, err
 	}
 	opts.Logger.Info("flows sorted", "chain", chainName, "flows", sorted, "took", time.Since(started).Round(time.Millisecond))
+	started = time.Now()
+	clusters, err := buildClusterMap(ctx, st, opts.Logger, chainName, clusterRun, stem, flowsTable, 2*int(sorted))
+	if err != nil {
+		return res, err
+	}
+	opts.Logger.Info("cluster map built", "chain", chainName, "addresses", clusters.len(), "took", time.Since(started).Round(time.Millisecond))
 	// Each pass reads the sorted flows anew (nothing per flow is kept). Pass
 	// 2's read is sent as soon as pass 1's flows arrive, so that its first
 	// batches wait in the reader when the scorer wants them.
@@ -512,7 +338,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 		}()
 		batches := ahead
 		if batches == nil {
-			batches = readFlows(readCtx, st, query, nil, free)
+			batches = readFlows(readCtx, st, query, nil, clusters, free)
 		}
 		ahead = nil
 		for b := range batches {
@@ -521,7 +347,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 			}
 			if pass == 1 {
 				if ahead == nil {
-					ahead = readFlows(readCtx, st, query, nil, free)
+					ahead = readFlows(readCtx, st, query, nil, clusters, free)
 				}
 				res.Flows += len(b.flows)
 				res.Unclustered += b.unclustered
@@ -543,7 +369,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 		}
 		return nil
 	}
-	cctx, err := loadContext(ctx, st, chainName, clusterRun, clusterMap)
+	cctx, err := loadContext(ctx, st, chainName, clusterRun, clusters)
 	if err != nil {
 		return res, err
 	}
@@ -582,35 +408,34 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 }
 
 // loadContext reads tags, sanctions, company addresses and deposit links,
-// by cluster.
-func loadContext(ctx context.Context, st *store.Store, chainName string, clusterRun uint64, clusterMap string) (Context, error) {
+// by cluster through the map m.
+func loadContext(ctx context.Context, st *store.Store, chainName string, clusterRun uint64, m *clusterMap) (Context, error) {
 	c := Context{ExchangeTag: map[int64]bool{}, DepositLinks: map[int64]int{}, Sanctioned: map[int64]bool{}, Company: map[int64]string{}}
+	var hash uint64
 	clusters := func(name, q, kind string, into map[int64]bool) error {
-		return st.Query(ctx, name, q, []any{chainName, kind}, nil, func(r driver.Rows) error {
-			var a string
-			var id uint32
-			if err := r.Scan(&a, &id); err != nil {
+		return st.Query(ctx, name, q, []any{chainName, kind}, func() { clear(into) }, func(r driver.Rows) error {
+			if err := r.Scan(&hash); err != nil {
 				return err
 			}
-			into[int64(id)] = true
+			if id, ok := m.clusterOf(hash); ok {
+				into[int64(id)] = true
+			}
 			return nil
 		})
 	}
-	if err := clusters("read exchange tags", ExchangeTagsQuery(clusterMap), offchain.KindTags, c.ExchangeTag); err != nil {
+	if err := clusters("read exchange tags", ExchangeTagsQuery, offchain.KindTags, c.ExchangeTag); err != nil {
 		return c, err
 	}
-	if err := clusters("read sanctioned addresses", SanctionedQuery(clusterMap), offchain.KindSanctions, c.Sanctioned); err != nil {
+	if err := clusters("read sanctioned addresses", SanctionedQuery, offchain.KindSanctions, c.Sanctioned); err != nil {
 		return c, err
 	}
-	err := st.Query(ctx, "read company addresses", CompanyAddrsQuery(clusterMap),
-		[]any{chainName, offchain.KindCompanies, chainName, offchain.KindCompanies}, nil,
-		func(r driver.Rows) error {
-			var a, company string
-			var id uint32
-			if err := r.Scan(&a, &company, &id); err != nil {
+	err := st.Query(ctx, "read company addresses", CompanyAddrsQuery, []any{chainName, offchain.KindCompanies},
+		func() { clear(c.Company) }, func(r driver.Rows) error {
+			var company string
+			if err := r.Scan(&company, &hash); err != nil {
 				return err
 			}
-			if c.Company[int64(id)] == "" {
+			if id, ok := m.clusterOf(hash); ok && c.Company[int64(id)] == "" {
 				c.Company[int64(id)] = company
 			}
 			return nil
@@ -618,154 +443,18 @@ func loadContext(ctx context.Context, st *store.Store, chainName string, cluster
 	if err != nil {
 		return c, err
 	}
-	err = st.Query(ctx, "read deposit links", DepositLinksQuery(clusterMap),
-		[]any{chainName, clusterRun, depositRole, chainName, clusterRun, depositRole}, nil,
-		func(r driver.Rows) error {
-			var id uint32
+	err = st.Query(ctx, "read deposit links", DepositLinksQuery, []any{chainName, clusterRun, depositRole},
+		func() { clear(c.DepositLinks) }, func(r driver.Rows) error {
 			var n uint64
-			if err := r.Scan(&id, &n); err != nil {
+			if err := r.Scan(&hash, &n); err != nil {
 				return err
 			}
-			c.DepositLinks[int64(id)] += int(n)
+			if id, ok := m.clusterOf(hash); ok {
+				c.DepositLinks[int64(id)] += int(n)
+			}
 			return nil
 		})
 	return c, err
-}
-
-// buildClusterMap drops the cluster maps earlier runs left, creates this
-// run's, collects the addresses the run reads (the window's, from
-// fromHeight and since on, and the context's), fills the map with their
-// clusters in the cluster run, and checks that it holds a key for every one
-// of them that the cluster job has seen (a short map would leave flows
-// unclustered without a word).
-func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, chainName string, clusterRun, runID, fromHeight uint64, since uint32) (string, error) {
-	var left []string
-	err := st.Query(ctx, "list cluster maps", clusterMapsLeft, []any{clusterMapPrefix + "%"}, func() { left = nil },
-		func(r driver.Rows) error {
-			var name string
-			err := r.Scan(&name)
-			left = append(left, name)
-			return err
-		})
-	if err != nil {
-		return "", err
-	}
-	for _, name := range left {
-		log.Info("dropping the cluster map of an earlier score run", "table", name)
-		if err := st.Exec(ctx, "drop a cluster map", fmt.Sprintf(runTableDrop, name)); err != nil {
-			return "", err
-		}
-	}
-	name := clusterMapName(runID)
-	set, ids := runAddressesName(name), runIDsName(name)
-	for _, step := range []struct{ what, sql string }{
-		{"create the cluster map", fmt.Sprintf(clusterMapDDL, name)},
-		{"create the set of the run's addresses", fmt.Sprintf(runAddressesDDL, set)},
-	} {
-		if err := st.Exec(ctx, step.what, step.sql); err != nil {
-			return "", err
-		}
-	}
-	if err := st.Exec(ctx, "collect the run's addresses", fmt.Sprintf(runAddressesFill, set),
-		chainName, fromHeight, since, chainName, offchain.KindTags, chainName, offchain.KindSanctions,
-		chainName, offchain.KindCompanies, chainName, clusterRun, depositRole); err != nil {
-		return "", err
-	}
-	base, byHash, err := clusterHashesComplete(ctx, st, chainName, clusterRun)
-	if err != nil {
-		return "", err
-	}
-	if byHash {
-		return name, fillClusterMapByHash(ctx, st, name, chainName, clusterRun, base)
-	}
-	log.Warn("the clusters by address hash do not cover the cluster run (the database was clustered before they existed): "+
-		"the map is built from address ids, which takes longer; a full cluster run (`chainsleuth cluster --full`) fills them",
-		"chain", chainName, "cluster_run", clusterRun)
-	if err := st.Exec(ctx, "create the table of the run's address ids", fmt.Sprintf(runIDsDDL, ids)); err != nil {
-		return "", err
-	}
-	if err := st.Exec(ctx, "collect the run's address ids", fmt.Sprintf(runIDsFill, set, ids), chainName, clusterRun); err != nil {
-		return "", err
-	}
-	var maxID uint32
-	var rows uint64
-	if err := st.QueryRow(ctx, "count the clustered addresses", fmt.Sprintf(clusterMapIDs, ids), nil, &maxID, &rows); err != nil {
-		return "", err
-	}
-	for lo := uint64(0); rows > 0 && lo <= uint64(maxID); lo += clusterMapChunk {
-		hi := lo + clusterMapChunk
-		if err := st.Exec(ctx, "fill the cluster map", fmt.Sprintf(clusterMapFill, ids, name),
-			lo, hi, chainName, clusterRun, lo, hi, lo, hi); err != nil {
-			return "", err
-		}
-	}
-	return name, checkClusterMapKeys(ctx, st, name, ids, rows)
-}
-
-// checkClusterMapKeys checks that the map name holds a key for each
-// distinct hash of the table source it was filled from (rows rows): as many
-// as its rows when no hash repeats there, else counted (counting distinct
-// hashes every time took 2.5 s of 28 at 20M addresses). A short map would
-// leave flows unclustered without a word.
-func checkClusterMapKeys(ctx context.Context, st *store.Store, name, source string, rows uint64) error {
-	var keys uint64
-	if err := st.QueryRow(ctx, "count the cluster map", fmt.Sprintf(runTableCount, name), nil, &keys); err != nil {
-		return err
-	}
-	hashes := rows
-	if keys != rows {
-		if err := st.QueryRow(ctx, "count the address hashes of the cluster map", fmt.Sprintf(clusterMapHashes, source), nil, &hashes); err != nil {
-			return err
-		}
-	}
-	if keys != hashes {
-		return fmt.Errorf("the cluster map %s holds %d keys for %d address hashes: %w", name, keys, hashes, store.ErrShortWrite)
-	}
-	return nil
-}
-
-// clusterHashesComplete returns the first run of address_cluster_hashes up
-// to the cluster run (its base), and whether the table holds every address
-// of it: that run is address_clusters' first. A database clustered before
-// the table existed has no rows of its first runs there (until a full run
-// rewrites them all).
-func clusterHashesComplete(ctx context.Context, st *store.Store, chainName string, clusterRun uint64) (base uint64, complete bool, err error) {
-	var byID uint64
-	if err := st.QueryRow(ctx, "first run of the clusters by id", clusterRunsByID, []any{chainName, clusterRun}, &byID); err != nil {
-		return 0, false, err
-	}
-	if err := st.QueryRow(ctx, "first run of the clusters by hash", clusterRunsByHash, []any{chainName, clusterRun}, &base); err != nil {
-		return 0, false, err
-	}
-	return base, base > 0 && base == byID, nil
-}
-
-// fillClusterMapByHash fills the map name with the clusters of the run's
-// addresses (its set) from address_cluster_hashes, whose rows up to the
-// cluster run start at the base run: through a Memory table of the
-// addresses' rows, the later runs' first (see clusterMapFromLaterRuns). The
-// map must then hold a key for each distinct hash of that table: as many as
-// its rows when no address has a row of two runs, else counted.
-func fillClusterMapByHash(ctx context.Context, st *store.Store, name, chainName string, clusterRun, base uint64) error {
-	set, found := runAddressesName(name), runHashesName(name)
-	for _, step := range []struct {
-		what, sql string
-		args      []any
-	}{
-		{"create the table of the run's clusters by hash", fmt.Sprintf(runHashesDDL, found), nil},
-		{"collect the run's clusters by hash", fmt.Sprintf(runHashesFill, found, set), []any{chainName, clusterRun}},
-		{"fill the cluster map from the later cluster runs", fmt.Sprintf(clusterMapFromLaterRuns, name, found), []any{base}},
-		{"fill the cluster map from the base cluster run", fmt.Sprintf(clusterMapFromBase, name, found), []any{base}},
-	} {
-		if err := st.Exec(ctx, step.what, step.sql, step.args...); err != nil {
-			return err
-		}
-	}
-	var rows uint64
-	if err := st.QueryRow(ctx, "count the run's clusters by hash", fmt.Sprintf(runTableCount, found), nil, &rows); err != nil {
-		return err
-	}
-	return checkClusterMapKeys(ctx, st, name, found, rows)
 }
 
 // sortFlows writes the window's flows, from fromHeight and since on, into
@@ -773,14 +462,14 @@ func fillClusterMapByHash(ctx context.Context, st *store.Store, name, chainName 
 // many flows it holds. The fill is not retried into a table it may have
 // half filled (its flows would then come twice): each attempt starts from a
 // new table, and the drop and create wait for a server that went away.
-func sortFlows(ctx context.Context, st *store.Store, log *slog.Logger, chainName, clusterMap string, fromHeight uint64, since uint32) (string, uint64, error) {
-	name := runFlowsName(clusterMap)
+func sortFlows(ctx context.Context, st *store.Store, log *slog.Logger, chainName, stem string, fromHeight uint64, since uint32) (string, uint64, error) {
+	name := runFlowsName(stem)
 	var last uint64
 	if err := st.QueryRow(ctx, "window's last height", WindowEndQuery, []any{chainName, fromHeight}, &last); err != nil {
 		return "", 0, err
 	}
 	firsts := flowsRanges(fromHeight, last)
-	fill, args := fmt.Sprintf(runFlowsFill, name, FlowsQuery(clusterMap, len(firsts))), flowsArgs(chainName, firsts, since)
+	fill, args := fmt.Sprintf(runFlowsFill, name, FlowsQuery(len(firsts))), flowsArgs(chainName, firsts, since)
 	for attempt := 1; ; attempt++ {
 		if err := st.Exec(ctx, "drop the table of the run's flows", fmt.Sprintf(runTableDrop, name)); err != nil {
 			return "", 0, err
@@ -800,16 +489,4 @@ func sortFlows(ctx context.Context, st *store.Store, log *slog.Logger, chainName
 	var n uint64
 	err := st.QueryRow(ctx, "count the window's flows", fmt.Sprintf(runTableCount, name), nil, &n)
 	return name, n, err
-}
-
-// dropClusterMap drops a run's map and its tables of addresses, even when
-// the run's context has ended.
-func dropClusterMap(st *store.Store, log *slog.Logger, name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	for _, table := range []string{name, runAddressesName(name), runIDsName(name), runHashesName(name), runFlowsName(name)} {
-		if err := st.Exec(ctx, "drop a table of the score run", fmt.Sprintf(runTableDrop, table)); err != nil {
-			log.Warn("could not drop a table of the score run; the next score run will", "table", table, "err", err)
-		}
-	}
 }

@@ -8,12 +8,11 @@ import (
 )
 
 // Every statement a score run and its readers send, for `chainsleuth sql
-// dump` and the dialect test. The cluster map's are shown with a sample
-// name (a run's is clusterMapName of its id).
+// dump` and the dialect test. The run's tables are shown with sample names
+// (a run's start with runTablesStem of its id).
 func init() {
-	sampleMap := clusterMapName(1)
-	sampleSet, sampleIDs, sampleFlows := runAddressesName(sampleMap), runIDsName(sampleMap), runFlowsName(sampleMap)
-	sampleHashes := runHashesName(sampleMap)
+	stem := runTablesStem(1)
+	sampleSet, sampleIDs, sampleFlows := runAddressesName(stem), runIDsName(stem), runFlowsName(stem)
 	f := &Features{Cluster: 7, Payers: 12, Payments: 20, SmallPayments: 18, FirstHeight: 100, LastHeight: 180, HoldBlocks: 12, Company: "C001"}
 	scores := []Score{{Cluster: 7, Score: 61.5, Kind: KindPonzi, KindConfidence: 0.8, Evidence: map[string]any{"payers": 12},
 		Components: Components{Payers: 0.6, SmallTicket: 0.9, Growth: 1, Payback: 0.3}, GrowthRatio: 5.5,
@@ -26,41 +25,31 @@ func init() {
 		store.Statement{Name: "score.latest_time", SQL: LatestTimeQuery, Args: []any{"btc"}},
 		store.Statement{Name: "score.latest_time_near_tip", SQL: LatestTimeNearTipQuery, Args: []any{"btc", uint64(800_000)}},
 		store.Statement{Name: "score.window_start", SQL: WindowStartQuery, Args: []any{"btc", uint32(1_700_000_000)}},
-		store.Statement{Name: "score.cluster_map.create", SQL: fmt.Sprintf(clusterMapDDL, sampleMap)},
+		store.Statement{Name: "score.run_tables.left", SQL: runTablesLeft, Args: []any{runTablesPrefix + "%"}},
+		store.Statement{Name: "score.run_flows.create", SQL: fmt.Sprintf(runFlowsDDL, sampleFlows)},
+		store.Statement{Name: "score.window_end", SQL: WindowEndQuery, Args: []any{"btc", uint64(800_000)}},
+		store.Statement{Name: "score.run_flows.fill", SQL: fmt.Sprintf(runFlowsFill, sampleFlows, FlowsQuery(2)),
+			Args: flowsArgs("btc", []uint64{800_000, 800_100}, 1_700_000_000)},
+		store.Statement{Name: "score.run_flows.count", SQL: fmt.Sprintf(runTableCount, sampleFlows)},
 		store.Statement{Name: "score.run_addresses.create", SQL: fmt.Sprintf(runAddressesDDL, sampleSet)},
-		store.Statement{Name: "score.run_addresses.fill", SQL: fmt.Sprintf(runAddressesFill, sampleSet),
-			Args: []any{"btc", uint64(800_000), uint32(1_700_000_000), "btc", "tags", "btc", "sanctions", "btc", "companies", "btc", uint64(3), depositRole}},
-		store.Statement{Name: "score.run_ids.create", SQL: fmt.Sprintf(runIDsDDL, sampleIDs)},
-		store.Statement{Name: "score.run_hashes.create", SQL: fmt.Sprintf(runHashesDDL, sampleHashes)},
-		store.Statement{Name: "score.run_hashes.fill", SQL: fmt.Sprintf(runHashesFill, sampleHashes, sampleSet),
-			Args: []any{"btc", uint64(3)}},
-		store.Statement{Name: "score.run_hashes.hashes", SQL: fmt.Sprintf(clusterMapHashes, sampleHashes)},
-		store.Statement{Name: "score.run_hashes.drop", SQL: fmt.Sprintf(runTableDrop, sampleHashes)},
-		store.Statement{Name: "score.cluster_map.from_later_runs", SQL: fmt.Sprintf(clusterMapFromLaterRuns, sampleMap, sampleHashes), Args: []any{uint64(1)}},
-		store.Statement{Name: "score.cluster_map.from_base", SQL: fmt.Sprintf(clusterMapFromBase, sampleMap, sampleHashes), Args: []any{uint64(1)}},
+		store.Statement{Name: "score.run_addresses.fill", SQL: fmt.Sprintf(runAddressesFill, sampleSet, sampleFlows),
+			Args: []any{"btc", "tags", "btc", "sanctions", "btc", "companies", "btc", uint64(3), depositRole}},
 		store.Statement{Name: "score.cluster_runs.by_id", SQL: clusterRunsByID, Args: []any{"btc", uint64(3)}},
-		store.Statement{Name: "score.cluster_runs.by_hash", SQL: clusterRunsByHash, Args: []any{"btc", uint64(3)}},
+		store.Statement{Name: "score.cluster_runs.by_hash", SQL: clusterHashRuns, Args: []any{"btc", uint64(3)}},
+		store.Statement{Name: "score.run_clusters.by_hash", SQL: fmt.Sprintf(runClustersByHash, sampleSet), Args: []any{"btc", uint64(3)}},
+		store.Statement{Name: "score.run_ids.create", SQL: fmt.Sprintf(runIDsDDL, sampleIDs)},
 		store.Statement{Name: "score.run_ids.fill", SQL: fmt.Sprintf(runIDsFill, sampleSet, sampleIDs), Args: []any{"btc", uint64(3)}},
-		store.Statement{Name: "score.cluster_map.ids", SQL: fmt.Sprintf(clusterMapIDs, sampleIDs)},
-		store.Statement{Name: "score.cluster_map.hashes", SQL: fmt.Sprintf(clusterMapHashes, sampleIDs)},
-		store.Statement{Name: "score.cluster_map.fill", SQL: fmt.Sprintf(clusterMapFill, sampleIDs, sampleMap),
+		store.Statement{Name: "score.run_ids.range", SQL: fmt.Sprintf(runIDsRange, sampleIDs)},
+		store.Statement{Name: "score.run_clusters.by_id", SQL: fmt.Sprintf(runClustersByID, sampleIDs),
 			Args: []any{uint64(0), clusterMapChunk, "btc", uint64(3), uint64(0), clusterMapChunk, uint64(0), clusterMapChunk}},
-		store.Statement{Name: "score.cluster_map.count", SQL: fmt.Sprintf(runTableCount, sampleMap)},
-		store.Statement{Name: "score.cluster_map.left", SQL: clusterMapsLeft, Args: []any{clusterMapPrefix + "%"}},
-		store.Statement{Name: "score.cluster_map.drop", SQL: fmt.Sprintf(runTableDrop, sampleMap)},
+		store.Statement{Name: "score.exchange_tags", SQL: ExchangeTagsQuery, Args: []any{"eth", "tags"}},
+		store.Statement{Name: "score.sanctioned", SQL: SanctionedQuery, Args: []any{"eth", "sanctions"}},
+		store.Statement{Name: "score.company_addresses", SQL: CompanyAddrsQuery, Args: []any{"eth", "companies"}},
+		store.Statement{Name: "score.deposit_links", SQL: DepositLinksQuery, Args: []any{"eth", uint64(3), depositRole}},
+		store.Statement{Name: "score.run_flows.read", SQL: fmt.Sprintf(runFlowsRead, sampleFlows)},
+		store.Statement{Name: "score.run_flows.drop", SQL: fmt.Sprintf(runTableDrop, sampleFlows)},
 		store.Statement{Name: "score.run_addresses.drop", SQL: fmt.Sprintf(runTableDrop, sampleSet)},
 		store.Statement{Name: "score.run_ids.drop", SQL: fmt.Sprintf(runTableDrop, sampleIDs)},
-		store.Statement{Name: "score.run_flows.create", SQL: fmt.Sprintf(runFlowsDDL, sampleFlows)},
-		store.Statement{Name: "score.run_flows.fill", SQL: fmt.Sprintf(runFlowsFill, sampleFlows, FlowsQuery(sampleMap, 2)),
-			Args: flowsArgs("btc", []uint64{800_000, 800_100}, 1_700_000_000)},
-		store.Statement{Name: "score.window_end", SQL: WindowEndQuery, Args: []any{"btc", uint64(800_000)}},
-		store.Statement{Name: "score.run_flows.read", SQL: fmt.Sprintf(runFlowsRead, sampleFlows)},
-		store.Statement{Name: "score.run_flows.count", SQL: fmt.Sprintf(runTableCount, sampleFlows)},
-		store.Statement{Name: "score.run_flows.drop", SQL: fmt.Sprintf(runTableDrop, sampleFlows)},
-		store.Statement{Name: "score.exchange_tags", SQL: ExchangeTagsQuery(sampleMap), Args: []any{"eth", "tags"}},
-		store.Statement{Name: "score.sanctioned", SQL: SanctionedQuery(sampleMap), Args: []any{"eth", "sanctions"}},
-		store.Statement{Name: "score.company_addresses", SQL: CompanyAddrsQuery(sampleMap), Args: []any{"eth", "companies", "eth", "companies"}},
-		store.Statement{Name: "score.deposit_links", SQL: DepositLinksQuery(sampleMap), Args: []any{"eth", uint64(3), depositRole, "eth", uint64(3), depositRole}},
 		store.Statement{Name: "score.top", SQL: TopQuery, Args: []any{uint64(10)}},
 		store.Statement{Name: "score.alerts", SQL: AlertsQuery, Args: []any{uint32(0)}},
 		store.Statement{Name: "score.count_run_rows", SQL: store.CountSQL("cluster_scores", false, "chain = ? AND run_id = ?"), Args: []any{"btc", uint64(1)}},

@@ -57,22 +57,23 @@ func TestTheContextOfARunDoesNotDependOnItsWindow(t *testing.T) {
 	if err != nil || clusterRun == 0 {
 		t.Fatalf("cluster run: %d, %v", clusterRun, err)
 	}
-	contextOf := func(runID, fromHeight uint64, since uint32) (Context, uint64) {
+	contextOf := func(runID, fromHeight uint64, since uint32) (Context, int) {
 		t.Helper()
-		name, err := buildClusterMap(ctx, st, testworld.Quiet(), chain.Ethereum, clusterRun, runID, fromHeight, since)
+		stem := runTablesStem(runID)
+		defer dropRunTables(st, testworld.Quiet(), stem)
+		flows, n, err := sortFlows(ctx, st, testworld.Quiet(), chain.Ethereum, stem, fromHeight, since)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer dropClusterMap(st, testworld.Quiet(), name)
-		var keys uint64
-		if err := st.QueryRow(ctx, "count the map", fmt.Sprintf(runTableCount, name), nil, &keys); err != nil {
-			t.Fatal(err)
-		}
-		c, err := loadContext(ctx, st, chain.Ethereum, clusterRun, name)
+		m, err := buildClusterMap(ctx, st, testworld.Quiet(), chain.Ethereum, clusterRun, stem, flows, 2*int(n))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return c, keys
+		c, err := loadContext(ctx, st, chain.Ethereum, clusterRun, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, m.len()
 	}
 	all, allKeys := contextOf(1, 0, 0)
 	none, noneKeys := contextOf(2, math.MaxUint64, math.MaxUint32)
@@ -113,20 +114,17 @@ func TestTheSortedFlowsAreTheFlowsQuerysRowsOnce(t *testing.T) {
 	if err != nil || clusterRun == 0 {
 		t.Fatalf("cluster run: %d, %v", clusterRun, err)
 	}
-	name, err := buildClusterMap(ctx, st, testworld.Quiet(), chain.Ethereum, clusterRun, 1, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dropClusterMap(st, testworld.Quiet(), name)
+	stem := runTablesStem(1)
+	defer dropRunTables(st, testworld.Quiet(), stem)
 	rows := func(query string, args ...any) []string {
 		t.Helper()
 		var out []string
 		err := st.Query(ctx, "read flows", query, args, func() { out = nil }, func(r driver.Rows) error {
 			var f Flow
-			var noSender, zeroSender, token, fromKnown, toKnown uint8
-			var fromCluster, toCluster uint32
-			err := r.Scan(&f.Height, &f.Time, &f.Tx, &noSender, &zeroSender, &f.Asset, &f.Value, &token, &fromKnown, &fromCluster, &toKnown, &toCluster)
-			out = append(out, fmt.Sprint(f.Height, f.Time.Unix(), f.Tx, noSender, zeroSender, f.Asset, f.Value, token, fromKnown, fromCluster, toKnown, toCluster))
+			var noSender, zeroSender, token uint8
+			var fromHash, toHash uint64
+			err := r.Scan(&f.Height, &f.Time, &f.Tx, &noSender, &zeroSender, &f.Asset, &f.Value, &token, &fromHash, &toHash)
+			out = append(out, fmt.Sprint(f.Height, f.Time.Unix(), f.Tx, noSender, zeroSender, f.Asset, f.Value, token, fromHash, toHash))
 			return err
 		})
 		if err != nil {
@@ -134,20 +132,20 @@ func TestTheSortedFlowsAreTheFlowsQuerysRowsOnce(t *testing.T) {
 		}
 		return out
 	}
-	want := rows(FlowsQuery(name, 1), chain.Ethereum, uint64(0), uint32(0), chain.Ethereum)
+	want := rows(FlowsQuery(1), chain.Ethereum, uint64(0), uint32(0), chain.Ethereum)
 	if len(want) < 100 {
 		t.Fatalf("a world of %d flows", len(want))
 	}
 	// A half-filled table from an attempt that failed: the first half of the flows.
-	flows := runFlowsName(name)
+	flows := runFlowsName(stem)
 	if err := st.Exec(ctx, "create", fmt.Sprintf(runFlowsDDL, flows)); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Exec(ctx, "half fill", fmt.Sprintf(runFlowsFill, flows, FlowsQuery(name, 1)+" LIMIT ?"),
+	if err := st.Exec(ctx, "half fill", fmt.Sprintf(runFlowsFill, flows, FlowsQuery(1)+" LIMIT ?"),
 		chain.Ethereum, uint64(0), uint32(0), chain.Ethereum, uint64(len(want)/2)); err != nil {
 		t.Fatal(err)
 	}
-	table, n, err := sortFlows(ctx, st, testworld.Quiet(), chain.Ethereum, name, 0, 0)
+	table, n, err := sortFlows(ctx, st, testworld.Quiet(), chain.Ethereum, stem, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,24 +242,38 @@ func TestTheClusterMapByHashTakesTheLatestRunUpToTheScoredOne(t *testing.T) {
 			[]uint32{5, 3, 9, 13, 7, 2, 8, 11}, []uint64{1, 3, 2, 4, 1, 3, 1, 1}}}); err != nil {
 		t.Fatal(err)
 	}
-	name := clusterMapName(99)
-	defer dropClusterMap(st, testworld.Quiet(), name)
-	for _, q := range []string{fmt.Sprintf(clusterMapDDL, name), fmt.Sprintf(runAddressesDDL, runAddressesName(name)),
-		fmt.Sprintf("INSERT INTO %s SELECT arrayJoin([toUInt64(%d), toUInt64(%d), toUInt64(%d), toUInt64(%d)])", runAddressesName(name), h1, h2, h4, h5)} {
+	stem := runTablesStem(99)
+	defer dropRunTables(st, testworld.Quiet(), stem)
+	set := runAddressesName(stem)
+	for _, q := range []string{fmt.Sprintf(runAddressesDDL, set),
+		fmt.Sprintf("INSERT INTO %s SELECT arrayJoin([toUInt64(%d), toUInt64(%d), toUInt64(%d), toUInt64(%d)])", set, h1, h2, h4, h5)} {
 		if err := st.Exec(ctx, "set up", q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := fillClusterMapByHash(ctx, st, name, "btc", 3, 1); err != nil {
+	runs, err := clusterHashRunsUpTo(ctx, st, "btc", 3)
+	if err != nil || !reflect.DeepEqual(runs, []uint64{1, 2, 3}) {
+		t.Fatalf("runs up to 3: %v (%v), want 1, 2, 3", runs, err)
+	}
+	m := &clusterMap{}
+	if err := fillClusterMapByHash(ctx, st, m, "btc", 3, set, runs); err != nil {
 		t.Fatal(err)
 	}
-	for h, want := range map[uint64]uint32{h1: 3 + 1, h2: 2 + 1, h3: 0, h4: 0, h5: 11 + 1} {
-		var got uint32
-		if err := st.QueryRow(ctx, "look up", fmt.Sprintf("SELECT joinGet('%s', 'cluster_plus_one', toUInt64(?))", name), []any{h}, &got); err != nil {
-			t.Fatal(err)
+	for h, want := range map[uint64]int64{h1: 3, h2: 2, h3: NoCluster, h4: NoCluster, h5: 11} {
+		got := int64(NoCluster)
+		if c, ok := m.clusterOf(h); ok {
+			got = int64(c)
 		}
 		if got != want {
-			t.Errorf("hash %d: cluster + 1 = %d, want %d", h, got, want)
+			t.Errorf("hash %d: cluster %d, want %d", h, got, want)
 		}
+	}
+	if m.len() != 3 {
+		t.Errorf("the map holds %d addresses, want 3", m.len())
+	}
+	// A row of a run the list does not hold (a run that finished after the list was read) is an error,
+	// not a silent choice.
+	if err := fillClusterMapByHash(ctx, st, &clusterMap{}, "btc", 3, set, []uint64{1, 3}); err == nil {
+		t.Error("rows of run 2, which the list of runs lacks, were taken without an error")
 	}
 }

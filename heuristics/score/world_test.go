@@ -282,8 +282,7 @@ func TestAScoreIgnoresADeadClusterRunAndUncommittedTags(t *testing.T) {
 	if after := scores(); after != before {
 		t.Fatalf("scores with a dead cluster run and uncommitted tags:\n%s\nwant the scores before them:\n%s", after, before)
 	}
-	// The map filled 7 ids per insert, in many chunks,
-	// gives the same scores (the run checks that the map holds every address).
+	// The map filled from address ids 7 at a time, in many chunks, gives the same scores.
 	restore := score.SetClusterMapChunk(7)
 	if after := scores(); after != before {
 		t.Fatalf("scores with the cluster map filled 7 ids at a time:\n%s\nwant:\n%s", after, before)

@@ -7,3 +7,10 @@ package prefetch
 //
 //go:noescape
 func ForWrite(addrs []uintptr)
+
+// ForRead issues PREFETCHT0 for each address (in prefetch_amd64.s): the
+// lines are asked for to be read, shared, as the lookups of a table that no
+// longer changes need them, and as several goroutines may read it at once.
+//
+//go:noescape
+func ForRead(addrs []uintptr)

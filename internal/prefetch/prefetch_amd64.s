@@ -16,3 +16,18 @@ loop:
 	JNE loop
 done:
 	RET
+
+// func ForRead(addrs []uintptr)
+TEXT ·ForRead(SB), NOSPLIT, $0-24
+	MOVQ addrs_base+0(FP), SI
+	MOVQ addrs_len+8(FP), CX
+	TESTQ CX, CX
+	JEQ doneread
+loopread:
+	MOVQ (SI), AX
+	PREFETCHT0 (AX)
+	ADDQ $8, SI
+	DECQ CX
+	JNE loopread
+doneread:
+	RET

@@ -5,7 +5,7 @@ import (
 	"unsafe"
 )
 
-// TestForWriteTakesAnyAddress: a prefetch is a hint, so addresses that are not mapped (0, the top of
+// TestForWriteTakesAnyAddress (and ForRead): a prefetch is a hint, so addresses that are not mapped (0, the top of
 // the address space) or freed must not fault, and the memory it was given must be unchanged.
 func TestForWriteTakesAnyAddress(t *testing.T) {
 	buf := make([]uint64, 1024)
@@ -18,6 +18,8 @@ func TestForWriteTakesAnyAddress(t *testing.T) {
 	}
 	ForWrite(addrs)
 	ForWrite(nil)
+	ForRead(addrs)
+	ForRead(nil)
 	for i, v := range buf {
 		if v != uint64(i) {
 			t.Fatalf("word %d is %d after the prefetch, want %d", i, v, i)
