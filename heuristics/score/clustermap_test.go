@@ -2,7 +2,10 @@ package score
 
 import (
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"testing"
+	"time"
 )
 
 // An address's cluster is the one of its highest-ranked row, in whatever
@@ -64,4 +67,44 @@ func TestTheClusterMapKeepsTheLatestRunsRowInAnyOrder(t *testing.T) {
 			t.Fatal("a hash never added has a cluster")
 		}
 	}
+}
+
+// BenchmarkResolve looks the sides of flows up in a cluster map the size of
+// the 100M-transfer window's (20M addresses, CHAINSLEUTH_MAP_ADDRESSES), in
+// batches as the reader does, and reports ns per flow (two lookups) and the
+// time to fill the map through the loader, per address.
+func BenchmarkResolve(b *testing.B) {
+	n := 20_000_000
+	if v, err := strconv.Atoi(os.Getenv("CHAINSLEUTH_MAP_ADDRESSES")); err == nil && v > 0 {
+		n = v
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	hashes := make([]uint64, n)
+	for i := range hashes {
+		hashes[i] = r.Uint64()
+	}
+	started := time.Now()
+	m := &clusterMap{}
+	m.t.reserve(n)
+	l := clusterMapLoader{m: m}
+	for i, h := range hashes {
+		l.add(h, uint32(i), 0)
+	}
+	l.flush()
+	fill := time.Since(started)
+	flows := make([]Flow, flowBatchSize)
+	sides := make([]flowSides, flowBatchSize)
+	b.ResetTimer()
+	for i := range b.N {
+		// The map's hashes read in order (their slots are at random in the map).
+		for j := range sides {
+			k := (i*flowBatchSize + j) % n
+			sides[j] = flowSides{from: hashes[k], to: hashes[(k+n/2)%n], fromPays: true}
+		}
+		if m.resolve(flows, sides) != 0 || flows[0].ToCluster == NoCluster || i < 0 {
+			b.Fatal("a known address was not found")
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*flowBatchSize), "ns/flow")
+	b.ReportMetric(float64(fill.Nanoseconds())/float64(n), "fill-ns/address")
 }
