@@ -17,6 +17,7 @@ type flowBatch struct {
 	flows       []Flow
 	unclustered int
 	err         error
+	sides       []flowSides // between the reader's two goroutines
 }
 
 // errFlowOrder is the error of flows that did not come in (height,
@@ -33,22 +34,51 @@ const flowBatchesAhead = 4
 // readFlows runs a query of flows (bound: args; the run's sorted flows,
 // runFlowsRead) in a goroutine of its own and hands its flows over in
 // batches, closing the channel after the last one, with the clusters of
-// their sides looked up in the map clusters (clusterMap.resolve). Scanning
-// the driver's columns and the lookups then run beside the scorer's work,
-// and a pass can be started before the scorer needs it. Flows out of
-// (height, transaction) order end the read with errFlowOrder.
+// their sides looked up in the map clusters (clusterMap.resolve) by a second
+// goroutine. Scanning the driver's columns and the lookups then run beside
+// each other and the scorer's work, and a pass can be started before the
+// scorer needs it. Flows out of (height, transaction) order end the read
+// with errFlowOrder.
 // Memory is bounded by flowBatchesAhead batches; nothing else is kept.
 // Batches come back through free for reuse. Cancel ctx to stop early.
 func readFlows(ctx context.Context, st *store.Store, query string, args []any, clusters *clusterMap, free chan []Flow) <-chan flowBatch {
 	out := make(chan flowBatch, flowBatchesAhead)
+	scanned := make(chan flowBatch, 1)
+	sidesFree := make(chan []flowSides, 2)
 	go func() {
 		defer close(out)
-		send := func(b flowBatch) bool {
+		for b := range scanned {
+			if b.err == nil {
+				b.unclustered = clusters.resolve(b.flows, b.sides)
+				select {
+				case sidesFree <- b.sides[:0]:
+				default:
+				}
+				b.sides = nil
+			}
 			select {
 			case out <- b:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(scanned)
+		send := func(b flowBatch) bool {
+			select {
+			case scanned <- b:
 				return true
 			case <-ctx.Done():
 				return false
+			}
+		}
+		newSides := func() []flowSides {
+			select {
+			case s := <-sidesFree:
+				return s
+			default:
+				return make([]flowSides, 0, flowBatchSize)
 			}
 		}
 		newBatch := func() []Flow {
@@ -59,8 +89,7 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, c
 				return make([]Flow, 0, flowBatchSize)
 			}
 		}
-		cur := flowBatch{flows: newBatch()}
-		sides := make([]flowSides, 0, flowBatchSize)
+		cur := flowBatch{flows: newBatch(), sides: newSides()}
 		sent, attempts := 0, 0
 		// Every row is scanned into the same variables through the same
 		// destinations, then copied into the batch: scanning into fresh
@@ -110,14 +139,13 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, c
 			f.Token = token == 1
 			f.Mint = f.Token && zeroSender == 1
 			// A flow with no sender (a coinbase) or minted has no paying cluster.
-			sides = append(sides, flowSides{from: fromHash, to: toHash, fromPays: noSender == 0 && !f.Mint})
+			cur.sides = append(cur.sides, flowSides{from: fromHash, to: toHash, fromPays: noSender == 0 && !f.Mint})
 			if len(cur.flows) == flowBatchSize {
-				cur.unclustered = clusters.resolve(cur.flows, sides)
 				sent += len(cur.flows)
 				if !send(cur) {
 					return ctx.Err()
 				}
-				cur, sides = flowBatch{flows: newBatch()}, sides[:0]
+				cur = flowBatch{flows: newBatch(), sides: newSides()}
 			}
 			return nil
 		})
@@ -126,7 +154,6 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, c
 			return
 		}
 		if len(cur.flows) > 0 {
-			cur.unclustered = clusters.resolve(cur.flows, sides)
 			send(cur)
 		}
 	}()
