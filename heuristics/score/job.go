@@ -87,9 +87,9 @@ const (
     WHERE chain = ? AND run_id <= ? AND heuristic = 'deposit' AND merged = 1 AND detail LIKE ?`
 )
 
-// windowTransfers selects the transfers of a run's window, for the flows
-// query and for the set of addresses the map must hold, which must agree
-// (bound: chain, the window's first height, since).
+// windowTransfers selects the transfers of a run's window for the flows
+// query (bound: chain, the window's first height, since). The set of
+// addresses the map holds is read from the sorted flows, so the two agree.
 const windowTransfers = "chain = ? AND height >= ? AND time >= toDateTime(?, 'UTC') AND kind != 'erc721'"
 
 // committed keeps the rows of an off-chain table that belong to a file's
