@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime/debug"
 	"testing"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -195,7 +196,12 @@ func TestTheClusterMapByHashScoresAsTheMapByID(t *testing.T) {
 		if _, got, err := clusterHashesComplete(ctx, st, chain.Ethereum, clusterRun); err != nil || got != byHash {
 			t.Fatalf("clusters by hash complete: %v (%v), want %v", got, err, byHash)
 		}
+		// The run sets the collector's GOGC for itself and puts the caller's back.
+		before := debug.SetGCPercent(77)
 		res, err := Run(ctx, st, Options{Config: cfg, Chains: []string{chain.Ethereum}, Logger: testworld.Quiet()})
+		if after := debug.SetGCPercent(before); after != 77 {
+			t.Errorf("GOGC after a run: %d, want the caller's 77", after)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
