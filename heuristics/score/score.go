@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -248,13 +250,31 @@ func EvaluateAll(feats map[int64]*Features, cfg Config, chainName string) ([]Sco
 		ids = append(ids, c)
 	}
 	slices.Sort(ids)
-	var scores []Score
+	// The clusters are evaluated in as many parts as the runtime has CPUs
+	// (1.4 s in one at 200,000 clusters), each into its own places, so the
+	// result is the same in any case.
+	scores := make([]Score, len(ids))
+	parts := max(1, min(runtime.GOMAXPROCS(0), len(ids)/evaluatePartMin))
+	partAlerts := make([][]Alert, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(ids)/parts, (p+1)*len(ids)/parts
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				var a []Alert
+				scores[i], a = Evaluate(feats[ids[i]], cfg, chainName, ex[ids[i]])
+				partAlerts[p] = append(partAlerts[p], a...)
+			}
+		})
+	}
+	wg.Wait()
 	var alerts []Alert
-	for _, c := range ids {
-		s, a := Evaluate(feats[c], cfg, chainName, ex[c])
-		scores = append(scores, s)
+	for _, a := range partAlerts {
 		alerts = append(alerts, a...)
 	}
 	sort.SliceStable(scores, func(i, j int) bool { return scores[i].Score > scores[j].Score })
 	return scores, alerts
 }
+
+// evaluatePartMin is the fewest clusters EvaluateAll gives a goroutine.
+const evaluatePartMin = 1000

@@ -2,6 +2,9 @@ package score
 
 import (
 	"math"
+	"math/rand/v2"
+	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -236,5 +239,39 @@ func TestAPaymentAtHeightZeroIsTheFirst(t *testing.T) {
 	w.pay(5, 2, 1000, 1)
 	if f := w.compute(t, Context{}, testConfig())[1000]; f.FirstHeight != 0 || f.LastHeight != 5 {
 		t.Errorf("first height %d, last %d; want 0 and 5", f.FirstHeight, f.LastHeight)
+	}
+}
+
+// EvaluateAll gives the same scores and alerts, in the same order, whether it
+// evaluates the clusters in one goroutine or in several.
+func TestEvaluateAllGivesTheSameInPartsAsInOne(t *testing.T) {
+	const clusters = 5_000
+	r := rand.New(rand.NewPCG(9, 9))
+	flows := make([]Flow, 200_000)
+	for i := range flows {
+		h := uint64(i / 500)
+		// Receivers skewed to a few clusters, so that some raise alerts.
+		to := r.IntN(clusters)
+		if i%3 == 0 {
+			to = r.IntN(20)
+		}
+		flows[i] = Flow{Height: h, Time: time.Unix(1500000000+int64(h)*600, 0), Tx: uint64(i), FromCluster: int64(r.IntN(clusters)),
+			ToCluster: int64(to), Asset: "BTC", Value: float64(r.IntN(1000)) / 100}
+	}
+	cfg := DefaultConfig()
+	cfg.PeriodBlocks = map[string]uint64{"btc": 20}
+	feats, err := Compute(SliceFlows(flows), len(flows), Context{}, cfg, "btc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	oneScores, oneAlerts := EvaluateAll(feats, cfg, "btc")
+	runtime.GOMAXPROCS(4)
+	scores, alerts := EvaluateAll(feats, cfg, "btc")
+	if len(oneScores) < clusters/2 || len(oneAlerts) == 0 {
+		t.Fatalf("%d scores and %d alerts: the test needs more of both", len(oneScores), len(oneAlerts))
+	}
+	if !reflect.DeepEqual(scores, oneScores) || !reflect.DeepEqual(alerts, oneAlerts) {
+		t.Fatalf("in 4 parts: %d scores, %d alerts; in one: %d, %d, or the same counts in another order", len(scores), len(alerts), len(oneScores), len(oneAlerts))
 	}
 }
