@@ -341,21 +341,30 @@ func fillClusterMapByID(ctx context.Context, st *store.Store, m *clusterMap, cha
 	l := clusterMapLoader{m: m}
 	var hash uint64
 	var cluster uint32
+	var read uint64 // rows of the finished chunks
 	for lo := uint64(0); rows > 0 && lo <= uint64(maxID); lo += clusterMapChunk {
 		hi := lo + clusterMapChunk
+		var chunk uint64
 		err := st.Query(ctx, "read the clusters of the run's address ids", fmt.Sprintf(runClustersByID, ids),
-			[]any{lo, hi, chainName, clusterRun, lo, hi, lo, hi}, nil, func(r driver.Rows) error {
+			[]any{lo, hi, chainName, clusterRun, lo, hi, lo, hi}, func() { chunk = 0 }, func(r driver.Rows) error {
 				if err := r.Scan(&hash, &cluster); err != nil {
 					return err
 				}
 				l.add(hash, cluster, 0)
+				chunk++
 				return nil
 			})
 		if err != nil {
 			return err
 		}
+		read += chunk
 	}
 	l.flush()
+	// Each row of the ids table gives one row (a left join with one row per
+	// id): fewer would leave addresses unclustered without a word.
+	if read != rows {
+		return fmt.Errorf("the clusters of the run's address ids: %d rows read for %d ids: %w; run the score again", read, rows, store.ErrShortWrite)
+	}
 	return nil
 }
 
