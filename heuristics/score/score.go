@@ -73,7 +73,7 @@ func growth(f *Features, cfg Config, period uint64) (best float64, bestPeriod ui
 		}
 		n, at := 0, time.Time{}
 		if next < len(f.NewPayers) && f.NewPayers[next].Period == p {
-			n, at = f.NewPayers[next].N, f.NewPayers[next].Time
+			n, at = f.NewPayers[next].N, time.Unix(f.NewPayers[next].Unix, 0).UTC()
 		}
 		seen := int(p - first)
 		if seen >= g.BaselinePeriods && n >= g.MinNewPayers {

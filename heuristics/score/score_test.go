@@ -208,13 +208,13 @@ func TestPeriodCountsKeepOrderAndEachPeriodsFirstTime(t *testing.T) {
 		want PeriodCounts
 	}{
 		{[]add{{5, 50}, {5, 51}, {7, 70}, {3, 30}, {7, 71}, {5, 52}, {3, 31}, {9, 90}},
-			PeriodCounts{{Period: 3, N: 2, Time: at(30)}, {Period: 5, N: 3, Time: at(50)},
-				{Period: 7, N: 2, Time: at(70)}, {Period: 9, N: 1, Time: at(90)}}},
+			PeriodCounts{{Period: 3, N: 2, Unix: 30}, {Period: 5, N: 3, Unix: 50},
+				{Period: 7, N: 2, Unix: 70}, {Period: 9, N: 1, Unix: 90}}},
 		{[]add{{2, 20}, {2, 21}, {4, 40}, {6, 60}, {6, 61}, {6, 62}},
-			PeriodCounts{{Period: 2, N: 2, Time: at(20)}, {Period: 4, N: 1, Time: at(40)}, {Period: 6, N: 3, Time: at(60)}}},
+			PeriodCounts{{Period: 2, N: 2, Unix: 20}, {Period: 4, N: 1, Unix: 40}, {Period: 6, N: 3, Unix: 60}}},
 		{[]add{{2, 20}, {4, 40}, {6, 60}, {4, 41}, {8, 80}, {1, 10}},
-			PeriodCounts{{Period: 1, N: 1, Time: at(10)}, {Period: 2, N: 1, Time: at(20)}, {Period: 4, N: 2, Time: at(40)},
-				{Period: 6, N: 1, Time: at(60)}, {Period: 8, N: 1, Time: at(80)}}},
+			PeriodCounts{{Period: 1, N: 1, Unix: 10}, {Period: 2, N: 1, Unix: 20}, {Period: 4, N: 2, Unix: 40},
+				{Period: 6, N: 1, Unix: 60}, {Period: 8, N: 1, Unix: 80}}},
 	} {
 		var c PeriodCounts
 		f := newFeatures(1)
