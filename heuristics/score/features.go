@@ -29,33 +29,42 @@ type Flow struct {
 
 // Features are what the flows say about one receiving cluster.
 //
-// Pass 1 of Compute updates the fields up to outflow1 for nearly every flow,
-// on two clusters that are seldom in cache: they come first, so that a flow
-// touches three or four cache lines of each, not six.
+// Pass 1 of Compute updates the fields up to Cluster for nearly every flow,
+// on two clusters that are seldom in cache. They come first, in the order of
+// its cache lines (a Features is 64-byte aligned: 368 bytes, in the
+// allocator's 384-byte class): the receiver's fields in the first two lines,
+// the payer's in the third, so that pass 1 prefetches exactly what a flow
+// touches (pass1Shard.prefetchFeatures; layout checked by a test).
 type Features struct {
-	Cluster        int64
-	Payers         int // distinct clusters that paid in
-	Payments       int // inbound payments from other clusters
-	SmallPayments  int
-	FirstHeight    uint64 // first inbound payment
-	LastHeight     uint64
-	Counterparties int // distinct clusters paid out to
-	Sanctioned     float64
-	InflowValue    AssetValues
-	OutflowValue   AssetValues
-	NewPayers      PeriodCounts // payers paying for the first time, by period
+	// Line 0: the receiver's.
+	InflowValue AssetValues
+	// Room for the first asset of InflowValue and OutflowValue (newFeatures),
+	// which would otherwise be small allocations of their own elsewhere.
+	inflow1       [1]AssetValue
+	Payments      int // inbound payments from other clusters
+	SmallPayments int
+
+	// Line 1: the receiver's.
+	FirstHeight uint64 // first inbound payment
+	LastHeight  uint64
+	Payers      int // distinct clusters that paid in
+	// Sums of the heights of inflows and their count, for HoldBlocks.
+	inHeights, ins float64
 	// The new payers of the period being counted, until a later period
 	// comes (addNewPayer): NewPayers' own array is seldom in cache.
 	newPayersNow PeriodCount
+
+	// Line 2: the payer's, and what the receiver seldom touches.
+	OutflowValue AssetValues
+	outflow1     [1]AssetValue
 	// Whether a period came after a later one: until then NewPayers only
 	// grows at its end, with no read of its last count.
 	newPayersUnordered bool
+	Cluster            int64
 
-	// Sums of the heights of inflows and their count, for HoldBlocks.
-	inHeights, ins float64
-	// Room for the first asset of InflowValue and OutflowValue (newFeatures),
-	// which would otherwise be small allocations of their own elsewhere.
-	inflow1, outflow1 [1]AssetValue
+	Counterparties int // distinct clusters paid out to
+	Sanctioned     float64
+	NewPayers      PeriodCounts // payers paying for the first time, by period
 
 	IssuedPayers  int    // payers that received tokens back
 	IssuedHow     string // "minted", "sent by the cluster", "sent by one issuer"

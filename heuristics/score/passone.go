@@ -232,8 +232,16 @@ func (s *pass1Shard) prefetchSlots(flows []Flow) {
 	prefetch.ForWrite(s.addrs[:k])
 }
 
+// The offsets of the cache lines of Features that add touches: two for
+// the receiver, one for the payer.
+var (
+	receiverLines = [2]uintptr{0, 64}
+	payerLine     = uintptr(128)
+)
+
 // prefetchFeatures asks for the features of this shard's clusters among
-// the payments of flows, whose table slots are in cache by now.
+// the payments of flows, whose table slots are in cache by now: the lines
+// add touches (receiverLines, payerLine).
 func (s *pass1Shard) prefetchFeatures(flows []Flow) {
 	k := 0
 	for i := range flows {
@@ -241,12 +249,17 @@ func (s *pass1Shard) prefetchFeatures(flows []Flow) {
 		if !payment(f) {
 			continue
 		}
-		for _, c := range [2]int64{f.ToCluster, f.FromCluster} {
-			if s.mine(c) {
-				if p := s.feats.find(clusterKey(c)); p != nil {
-					s.addrs[k] = uintptr(unsafe.Pointer(*p))
-					k++
-				}
+		if s.mine(f.ToCluster) {
+			if p := s.feats.find(clusterKey(f.ToCluster)); p != nil {
+				at := uintptr(unsafe.Pointer(*p))
+				s.addrs[k], s.addrs[k+1] = at+receiverLines[0], at+receiverLines[1]
+				k += 2
+			}
+		}
+		if s.mine(f.FromCluster) {
+			if p := s.feats.find(clusterKey(f.FromCluster)); p != nil {
+				s.addrs[k] = uintptr(unsafe.Pointer(*p)) + payerLine
+				k++
 			}
 		}
 	}

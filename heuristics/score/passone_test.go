@@ -3,8 +3,11 @@ package score
 import (
 	"math/rand/v2"
 	"reflect"
+	"runtime"
+	"slices"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // randomFlows are n flows over a few clusters, in block order: payments in
@@ -75,4 +78,44 @@ func TestPassOneGivesTheSameFeaturesOnAnyNumberOfShards(t *testing.T) {
 			t.Fatalf("%d shards: %d clusters, want %d", n, len(got), len(want))
 		}
 	}
+}
+
+// Pass 1 prefetches two cache lines of a receiver's features and one of a
+// payer's (prefetchFeatures): every field add touches must be in them, and
+// the features must start on a line.
+func TestTheFeaturesPassOneTouchesAreInTheLinesItPrefetches(t *testing.T) {
+	var f Features
+	in := func(off, size, line uintptr) bool { return off >= line && off+size <= line+64 }
+	for _, x := range []struct {
+		name      string
+		off, size uintptr
+		lines     []uintptr
+	}{
+		{"InflowValue", unsafe.Offsetof(f.InflowValue), unsafe.Sizeof(f.InflowValue), receiverLines[:]},
+		{"inflow1", unsafe.Offsetof(f.inflow1), unsafe.Sizeof(f.inflow1), receiverLines[:]},
+		{"Payments", unsafe.Offsetof(f.Payments), unsafe.Sizeof(f.Payments), receiverLines[:]},
+		{"SmallPayments", unsafe.Offsetof(f.SmallPayments), unsafe.Sizeof(f.SmallPayments), receiverLines[:]},
+		{"FirstHeight", unsafe.Offsetof(f.FirstHeight), unsafe.Sizeof(f.FirstHeight), receiverLines[:]},
+		{"LastHeight", unsafe.Offsetof(f.LastHeight), unsafe.Sizeof(f.LastHeight), receiverLines[:]},
+		{"Payers", unsafe.Offsetof(f.Payers), unsafe.Sizeof(f.Payers), receiverLines[:]},
+		{"inHeights", unsafe.Offsetof(f.inHeights), unsafe.Sizeof(f.inHeights), receiverLines[:]},
+		{"ins", unsafe.Offsetof(f.ins), unsafe.Sizeof(f.ins), receiverLines[:]},
+		{"newPayersNow", unsafe.Offsetof(f.newPayersNow), unsafe.Sizeof(f.newPayersNow), receiverLines[:]},
+		{"OutflowValue", unsafe.Offsetof(f.OutflowValue), unsafe.Sizeof(f.OutflowValue), []uintptr{payerLine}},
+		{"outflow1", unsafe.Offsetof(f.outflow1), unsafe.Sizeof(f.outflow1), []uintptr{payerLine}},
+	} {
+		if !slices.ContainsFunc(x.lines, func(line uintptr) bool { return in(x.off, x.size, line) }) {
+			t.Errorf("%s at %d (%d bytes) is outside the lines %v prefetched for it", x.name, x.off, x.size, x.lines)
+		}
+	}
+	var keep []*Features
+	for i := range 1000 {
+		f := newFeatures(int64(i))
+		if uintptr(unsafe.Pointer(f))%64 != 0 {
+			t.Fatalf("features at %#x do not start on a cache line (%d bytes: keep them in a size class of whole lines)",
+				uintptr(unsafe.Pointer(f)), unsafe.Sizeof(*f))
+		}
+		keep = append(keep, f)
+	}
+	runtime.KeepAlive(keep)
 }
