@@ -72,3 +72,25 @@ func testTheTableAgainstAMap(t *testing.T, reserved int) {
 		t.Fatal("an empty table found a key or gave a slot address")
 	}
 }
+
+// A table sized for n keys holds n random keys without doubling a part:
+// each part gets its share of them and room for their spread.
+func TestATableReservedForNKeysHoldsThemWithoutGrowing(t *testing.T) {
+	for _, n := range []int{10_000, 1_000_000, 6_500_000} {
+		var tab table[uint32]
+		tab.reserve(n)
+		var sizes [tableParts]int
+		for i := range tab.parts {
+			sizes[i] = len(tab.parts[i].slots)
+		}
+		r := rand.New(rand.NewPCG(uint64(n), 7))
+		for range n {
+			tab.insert(r.Uint64()|1, 0)
+		}
+		for i := range tab.parts {
+			if len(tab.parts[i].slots) != sizes[i] {
+				t.Fatalf("n=%d: part %d grew from %d to %d slots (%d keys)", n, i, sizes[i], len(tab.parts[i].slots), tab.parts[i].n)
+			}
+		}
+	}
+}
