@@ -3,7 +3,6 @@ package score
 import (
 	"cmp"
 	"slices"
-	"time"
 
 	"github.com/chainsleuth/chainsleuth/internal/prefetch"
 )
@@ -17,7 +16,7 @@ const NoCluster int64 = -1
 // order.
 type Flow struct {
 	Height      uint64
-	Time        time.Time
+	Unix        int64  // the block's time, in Unix seconds
 	Tx          uint64 // the transaction, by a hash of its id
 	FromCluster int64  // NoCluster when unknown
 	ToCluster   int64
@@ -127,8 +126,8 @@ type PeriodCount struct {
 	Unix   int64
 }
 
-// Add counts one in period p, at time t if p had no count yet.
-func (c *PeriodCounts) Add(p uint64, t time.Time) { c.AddN(p, 1, t.Unix()) }
+// Add counts one in period p, at Unix time t if p had no count yet.
+func (c *PeriodCounts) Add(p uint64, t int64) { c.AddN(p, 1, t) }
 
 // AddN counts n in period p, at Unix time t if p had no count yet.
 func (c *PeriodCounts) AddN(p uint64, n int, t int64) {
@@ -145,11 +144,11 @@ func (c *PeriodCounts) AddN(p uint64, n int, t int64) {
 	*c = slices.Insert(*c, i, PeriodCount{Period: p, N: n, Unix: t})
 }
 
-// addNewPayer counts a new payer in period p, at time t if p had no count
+// addNewPayer counts a new payer in period p, at Unix time t if p had no count
 // yet: in newPayersNow while the period stays the same, as it does for
 // flows in block order; the count moves to NewPayers when another period
 // comes, and at the end of pass 1 (flushNewPayers).
-func (f *Features) addNewPayer(p uint64, t time.Time) {
+func (f *Features) addNewPayer(p uint64, t int64) {
 	now := &f.newPayersNow
 	if now.N > 0 && now.Period == p {
 		now.N++
@@ -159,7 +158,7 @@ func (f *Features) addNewPayer(p uint64, t time.Time) {
 		f.newPayersUnordered = true
 	}
 	f.flushNewPayers()
-	f.newPayersNow = PeriodCount{Period: p, N: 1, Unix: t.Unix()}
+	f.newPayersNow = PeriodCount{Period: p, N: 1, Unix: t}
 }
 
 // flushNewPayers moves the count of newPayersNow to NewPayers.

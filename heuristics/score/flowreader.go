@@ -96,7 +96,8 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, c
 		// ones would allocate each of them, and the slice, once per row.
 		var row Flow
 		var last struct{ height, tx uint64 }
-		var noSender, zeroSender, token uint8
+		var unix uint32
+		var flags uint8
 		var fromHash, toHash uint64
 		// Each asset's string is kept once and every flow of it points to
 		// that one: the scorer compares a flow's asset with a cluster's
@@ -106,8 +107,7 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, c
 		// string per row.
 		assets := map[string]string{}
 		var lastAsset string
-		dest := []any{&row.Height, &row.Time, &row.Tx, &noSender, &zeroSender, &row.Asset, &row.Value, &token,
-			&fromHash, &toHash}
+		dest := []any{&row.Height, &unix, &row.Tx, &flags, &row.Asset, &row.Value, &fromHash, &toHash}
 		err := st.Query(ctx, "read flows", query, args, func() { attempts++ }, func(r driver.Rows) error {
 			if attempts > 1 && sent+len(cur.flows) > 0 {
 				// A retried query would give the flows read so far a second time.
@@ -134,12 +134,13 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, c
 			} else {
 				assets[row.Asset], lastAsset = row.Asset, row.Asset
 			}
+			row.Unix = int64(unix)
 			cur.flows = append(cur.flows, row)
 			f := &cur.flows[len(cur.flows)-1]
-			f.Token = token == 1
-			f.Mint = f.Token && zeroSender == 1
+			f.Token = flags&flagToken != 0
+			f.Mint = f.Token && flags&flagZeroSender != 0
 			// A flow with no sender (a coinbase) or minted has no paying cluster.
-			cur.sides = append(cur.sides, flowSides{from: fromHash, to: toHash, fromPays: noSender == 0 && !f.Mint})
+			cur.sides = append(cur.sides, flowSides{from: fromHash, to: toHash, fromPays: flags&flagNoSender == 0 && !f.Mint})
 			if len(cur.flows) == flowBatchSize {
 				sent += len(cur.flows)
 				if !send(cur) {

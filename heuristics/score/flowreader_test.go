@@ -16,8 +16,8 @@ import (
 // address the cluster job has not seen) when i % 7 == 0, its receiver's
 // 200 + i % 13; syntheticClusters maps those hashes to clusters i % 100 and
 // i % 13.
-const syntheticFlowsQuery = `SELECT toUInt64(number) AS height, toDateTime(number, 'UTC') AS time, cityHash64(number) AS tx,
-    toUInt8(0) AS no_sender, toUInt8(0) AS zero_sender, 'BTC' AS asset, toFloat64(number) AS value, toUInt8(0) AS token,
+const syntheticFlowsQuery = `SELECT toUInt64(number) AS height, toUInt32(number) AS time, cityHash64(number) AS tx,
+    toUInt8(0) AS flags, 'BTC' AS asset, toFloat64(number) AS value,
     if(number % 7 = 0, 5000 + number, 1 + number % 100) AS from_hash, toUInt64(200 + number % 13) AS to_hash
 FROM system.numbers LIMIT ?`
 
@@ -72,9 +72,9 @@ func TestReadFlowsHandsOverEveryFlowInOrder(t *testing.T) {
 // are in order up to height 5000, where it goes back to 4000.
 func TestReadFlowsRefusesFlowsOutOfOrder(t *testing.T) {
 	st, _ := testenv.Store(t)
-	const backwards = `SELECT if(h < 5000, h, toUInt64(h - 1000)) AS height, time, tx, no_sender, zero_sender, asset, value,
-    token, from_hash, to_hash FROM (
-    SELECT height AS h, time, tx, no_sender, zero_sender, asset, value, token, from_hash, to_hash
+	const backwards = `SELECT if(h < 5000, h, toUInt64(h - 1000)) AS height, time, tx, flags, asset, value,
+    from_hash, to_hash FROM (
+    SELECT height AS h, time, tx, flags, asset, value, from_hash, to_hash
     FROM (` + syntheticFlowsQuery + `))`
 	read, last := 0, flowBatch{}
 	for b := range readFlows(context.Background(), st, backwards, []any{uint64(6000)}, syntheticClusters(), nil) {
@@ -101,9 +101,9 @@ func TestReadFlowsRefusesFlowsOutOfOrder(t *testing.T) {
 // first payment's height) ends the read with an error, not a wrong score.
 func TestReadFlowsRefusesHeightsTheScorerCannotHold(t *testing.T) {
 	st, _ := testenv.Store(t)
-	high := `SELECT toUInt64(h + 2147483648 - 3) AS height, time, tx, no_sender, zero_sender, asset, value,
-    token, from_hash, to_hash FROM (
-    SELECT height AS h, time, tx, no_sender, zero_sender, asset, value, token, from_hash, to_hash
+	high := `SELECT toUInt64(h + 2147483648 - 3) AS height, time, tx, flags, asset, value,
+    from_hash, to_hash FROM (
+    SELECT height AS h, time, tx, flags, asset, value, from_hash, to_hash
     FROM (` + syntheticFlowsQuery + `))`
 	var err error
 	for b := range readFlows(context.Background(), st, high, []any{uint64(10)}, syntheticClusters(), nil) {

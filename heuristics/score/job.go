@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,15 +65,14 @@ const sortAttempts = 3
 // docs/performance.md). The table is on disk, not in the server's memory.
 const (
 	// runFlowsDDL creates it (%s: its name); the columns are FlowsQuery's.
-	runFlowsDDL = `CREATE TABLE IF NOT EXISTS %s (height UInt64, time DateTime('UTC'), tx UInt64, no_sender UInt8,
-    zero_sender UInt8, asset String, value Float64, token UInt8, from_hash UInt64, to_hash UInt64) ENGINE = TinyLog`
+	runFlowsDDL = `CREATE TABLE IF NOT EXISTS %s (height UInt64, time UInt32, tx UInt64, flags UInt8, asset String,
+    value Float64, from_hash UInt64, to_hash UInt64) ENGINE = TinyLog`
 	// runFlowsFill fills it (%[1]s: its name, %[2]s: FlowsQuery; bound as FlowsQuery).
 	runFlowsFill = "INSERT INTO %[1]s %[2]s"
 	// runFlowsRead reads it in order (%s: its name), in one thread: a current
 	// server may otherwise spread the blocks of one stream over several
 	// (parallelize_output_from_storages) and hand them over out of order.
-	runFlowsRead = `SELECT height, time, tx, no_sender, zero_sender, asset, value, token, from_hash, to_hash
-    FROM %s SETTINGS max_threads = 1`
+	runFlowsRead = `SELECT height, time, tx, flags, asset, value, from_hash, to_hash FROM %s SETTINGS max_threads = 1`
 )
 
 // The addresses a run reads besides the window's flows, each a subquery of
@@ -174,18 +174,30 @@ func FlowsQuery(pieces int) string {
 		if i == len(ranges)-1 {
 			below = ""
 		}
-		ranges[i] = `SELECT height, time, cityHash64(txid) AS tx, idx, from_address = '' AS no_sender,
-            from_address = '` + ZeroAddress + `' AS zero_sender, asset, value, kind = '` + string(chain.KindERC20) + `' AS token,
-            cityHash64(from_address) AS from_hash, cityHash64(to_address) AS to_hash
+		ranges[i] = `SELECT height, toUInt32(time) AS time, cityHash64(txid) AS tx, idx,
+            toUInt8((from_address = '') * ` + flagSQL(flagNoSender) + ` + (from_address = '` + ZeroAddress + `') * ` + flagSQL(flagZeroSender) + `
+                + (kind = '` + string(chain.KindERC20) + `') * ` + flagSQL(flagToken) + `) AS flags,
+            asset, value, cityHash64(from_address) AS from_hash, cityHash64(to_address) AS to_hash
         FROM transfers FINAL
         WHERE ` + windowTransfers + below + `
             AND txid NOT IN (SELECT txid FROM coinjoins FINAL WHERE chain = ?)`
 	}
-	return `SELECT height, time, tx, no_sender, zero_sender, asset, value, token, from_hash, to_hash FROM (
+	return `SELECT height, time, tx, flags, asset, value, from_hash, to_hash FROM (
         ` + strings.Join(ranges, "\n        UNION ALL ") + `
 )
 ORDER BY height, tx, idx`
 }
+
+// The bits of a flow's flags in FlowsQuery: one column instead of three, a
+// third of the columns the sort moves and the readers scan for them.
+const (
+	flagNoSender   uint8 = 1 << iota // no sender: a coinbase
+	flagZeroSender                   // sent from the zero address
+	flagToken                        // an ERC-20 transfer
+)
+
+// flagSQL is a flag's value in FlowsQuery's text.
+func flagSQL(f uint8) string { return strconv.Itoa(int(f)) }
 
 // flowsRanges splits the heights from the window's first to its last into
 // at most flowsPieces ranges and returns each one's first height.

@@ -285,7 +285,7 @@ func (s *pass1Shard) add(f *Flow) {
 			fb.Payers++
 			k, _ := s.payerCounterparties.insert(clusterKey(a), 0)
 			*k++
-			fb.addNewPayer(f.Height/s.period, f.Time)
+			fb.addNewPayer(f.Height/s.period, f.Unix)
 			if s.ctx.Sanctioned[a] {
 				fb.Sanctioned = max(fb.Sanctioned, 0.5)
 			}

@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"slices"
 	"testing"
-	"time"
 	"unsafe"
 )
 
@@ -18,7 +17,7 @@ func randomFlows(n, clusters int) []Flow {
 	flows := make([]Flow, 0, n)
 	for i := 0; len(flows) < n; i++ {
 		h := uint64(i / 40)
-		f := Flow{Height: h, Time: time.Unix(1500000000+int64(h)*600, 0), Tx: uint64(i / 2),
+		f := Flow{Height: h, Unix: 1500000000 + int64(h)*600, Tx: uint64(i / 2),
 			FromCluster: int64(r.IntN(clusters)), ToCluster: int64(r.IntN(clusters)), Asset: "ETH",
 			Value: float64(r.IntN(1000)) / 7}
 		switch k := r.IntN(20); {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // world builds flows in block order with a small vocabulary: clusters are
@@ -20,7 +19,7 @@ type world struct {
 
 func (w *world) pay(height uint64, from, to int64, value float64) uint64 {
 	w.tx++
-	w.flows = append(w.flows, Flow{Height: height, Time: time.Unix(int64(height)*600, 0), Tx: uint64(w.tx),
+	w.flows = append(w.flows, Flow{Height: height, Unix: int64(height) * 600, Tx: uint64(w.tx),
 		FromCluster: from, ToCluster: to, Asset: "ETH", Value: value})
 	return uint64(w.tx)
 }
@@ -198,7 +197,7 @@ func TestFewPayersGateTheScore(t *testing.T) {
 // PeriodCounts.Add, and through a cluster's features in pass 1 (the current
 // period held apart, appended while periods only grow).
 func TestPeriodCountsKeepOrderAndEachPeriodsFirstTime(t *testing.T) {
-	at := func(s int) time.Time { return time.Unix(int64(s), 0).UTC() }
+	at := func(s int) int64 { return int64(s) }
 	type add struct {
 		p uint64
 		s int
@@ -255,7 +254,7 @@ func TestEvaluateAllGivesTheSameInPartsAsInOne(t *testing.T) {
 		if i%3 == 0 {
 			to = r.IntN(20)
 		}
-		flows[i] = Flow{Height: h, Time: time.Unix(1500000000+int64(h)*600, 0), Tx: uint64(i), FromCluster: int64(r.IntN(clusters)),
+		flows[i] = Flow{Height: h, Unix: 1500000000 + int64(h)*600, Tx: uint64(i), FromCluster: int64(r.IntN(clusters)),
 			ToCluster: int64(to), Asset: "BTC", Value: float64(r.IntN(1000)) / 100}
 	}
 	cfg := DefaultConfig()

@@ -122,10 +122,11 @@ func TestTheSortedFlowsAreTheFlowsQuerysRowsOnce(t *testing.T) {
 		var out []string
 		err := st.Query(ctx, "read flows", query, args, func() { out = nil }, func(r driver.Rows) error {
 			var f Flow
-			var noSender, zeroSender, token uint8
+			var unix uint32
+			var flags uint8
 			var fromHash, toHash uint64
-			err := r.Scan(&f.Height, &f.Time, &f.Tx, &noSender, &zeroSender, &f.Asset, &f.Value, &token, &fromHash, &toHash)
-			out = append(out, fmt.Sprint(f.Height, f.Time.Unix(), f.Tx, noSender, zeroSender, f.Asset, f.Value, token, fromHash, toHash))
+			err := r.Scan(&f.Height, &unix, &f.Tx, &flags, &f.Asset, &f.Value, &fromHash, &toHash)
+			out = append(out, fmt.Sprint(f.Height, unix, f.Tx, flags, f.Asset, f.Value, fromHash, toHash))
 			return err
 		})
 		if err != nil {
