@@ -47,19 +47,19 @@ type Features struct {
 	FirstHeight uint64 // first inbound payment
 	LastHeight  uint64
 	Payers      int // distinct clusters that paid in
-	// Sums of the heights of inflows and their count, for HoldBlocks.
-	inHeights, ins float64
+	// The sum of the heights of inflows (as many as Payments), for HoldBlocks.
+	inHeights float64
 	// The new payers of the period being counted, until a later period
 	// comes (addNewPayer): NewPayers' own array is seldom in cache.
 	newPayersNow PeriodCount
+	// Whether a period came after a later one: until then NewPayers only
+	// grows at its end, with no read of its last count.
+	newPayersUnordered bool
 
 	// Line 2: the payer's, and what the receiver seldom touches.
 	OutflowValue AssetValues
 	outflow1     [1]AssetValue
-	// Whether a period came after a later one: until then NewPayers only
-	// grows at its end, with no read of its last count.
-	newPayersUnordered bool
-	Cluster            int64
+	Cluster      int64
 
 	Counterparties int // distinct clusters paid out to
 	Sanctioned     float64
@@ -360,8 +360,8 @@ func Compute(flows Flows, count int, ctx Context, cfg Config, chainName string) 
 		feats[c].IssuedHow = issuedHow[best]
 	}
 	for _, f := range feats {
-		if f.ins > 0 && f.cashes > 0 {
-			f.HoldBlocks = int64(f.cashHeights/f.cashes - f.inHeights/f.ins)
+		if f.Payments > 0 && f.cashes > 0 {
+			f.HoldBlocks = int64(f.cashHeights/f.cashes - f.inHeights/float64(f.Payments))
 		}
 	}
 	return feats, nil

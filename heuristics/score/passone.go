@@ -294,7 +294,6 @@ func (s *pass1Shard) add(f *Flow) {
 			}
 		}
 		fb.inHeights += float64(f.Height)
-		fb.ins++
 	}
 	if s.mine(a) {
 		fa := s.get(a)

@@ -98,7 +98,7 @@ func TestTheFeaturesPassOneTouchesAreInTheLinesItPrefetches(t *testing.T) {
 		{"LastHeight", unsafe.Offsetof(f.LastHeight), unsafe.Sizeof(f.LastHeight), receiverLines[:]},
 		{"Payers", unsafe.Offsetof(f.Payers), unsafe.Sizeof(f.Payers), receiverLines[:]},
 		{"inHeights", unsafe.Offsetof(f.inHeights), unsafe.Sizeof(f.inHeights), receiverLines[:]},
-		{"ins", unsafe.Offsetof(f.ins), unsafe.Sizeof(f.ins), receiverLines[:]},
+		{"newPayersUnordered", unsafe.Offsetof(f.newPayersUnordered), unsafe.Sizeof(f.newPayersUnordered), receiverLines[:]},
 		{"newPayersNow", unsafe.Offsetof(f.newPayersNow), unsafe.Sizeof(f.newPayersNow), receiverLines[:]},
 		{"OutflowValue", unsafe.Offsetof(f.OutflowValue), unsafe.Sizeof(f.OutflowValue), []uintptr{payerLine}},
 		{"outflow1", unsafe.Offsetof(f.outflow1), unsafe.Sizeof(f.outflow1), []uintptr{payerLine}},
