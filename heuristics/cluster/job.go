@@ -70,6 +70,13 @@ type Result struct {
 // rollback removed blocks that were clustered): only a full run can rebuild the clusters.
 var ErrStale = errors.New("the ingested chain ends below the last cluster run's watermark: run a full clustering (--full)")
 
+// ErrLostRows is returned when address_clusters no longer holds a row for every address id, as every
+// finished run leaves it. A run that did not finish wrote rows of a later run_id; a merge of the
+// ReplacingMergeTree kept them in place of the finished run's rows of the same addresses, and the next run
+// deleted them (cleanup): those addresses' clusters are gone, and an incremental run would take them for
+// addresses of their own. Only a full run rebuilds them.
+var ErrLostRows = errors.New("rows of the last finished cluster run are missing (replaced in a merge by the rows of a run that did not finish): run a full clustering (--full)")
+
 // chainSpec is what the job needs to know about a chain.
 type chainSpec struct {
 	blocks       string // table with one row per block
@@ -163,6 +170,11 @@ func Run(ctx context.Context, st *store.Store, rec *runs.Recorder, chain string,
 	}
 	j.res = Result{Chain: chain, RunID: j.run.ID, Full: cfg.Full, From: from, To: to}
 	if err := j.do(ctx, after, from, to); err != nil {
+		// Its rows go now, not at the next run: until they are gone, a merge can put them in place of
+		// the finished run's rows of the same addresses (ErrLostRows).
+		if cerr := j.cleanup(context.WithoutCancel(ctx), after); cerr != nil {
+			j.log.Warn("could not remove the failed run's rows; the next run will", "run", j.run.ID, "err", cerr)
+		}
 		if ferr := j.run.Fail(context.WithoutCancel(ctx), err); ferr != nil {
 			j.log.Warn("could not record the failed run", "run", j.run.ID, "err", ferr)
 		}
@@ -276,11 +288,13 @@ func (j *job) loadState(ctx context.Context) error {
 	// The rows come in no useful order, so their unions jump across the whole forest: UnionPairs
 	// overlaps their cache misses (about 1.5× one Union at a time on random links).
 	pairs := make([]uint32, 0, 1<<16)
-	err := j.st.Query(ctx, "read address clusters", stateSQL, []any{j.chain}, nil, func(r driver.Rows) error {
+	var rows uint64 // every id has one row (FINAL), as every finished run leaves it
+	err := j.st.Query(ctx, "read address clusters", stateSQL, []any{j.chain}, func() { rows = 0 }, func(r driver.Rows) error {
 		var id, cid uint32
 		if err := r.Scan(&id, &cid); err != nil {
 			return err
 		}
+		rows++
 		if uint64(id) >= count || uint64(cid) >= count {
 			return fmt.Errorf("address_clusters of %s names id %d or cluster %d beyond the %d address ids", j.chain, id, cid, count)
 		}
@@ -293,6 +307,9 @@ func (j *job) loadState(ctx context.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	if rows != count {
+		return fmt.Errorf("address_clusters of %s hold %d rows for %d address ids: %w", j.chain, rows, count, ErrLostRows)
 	}
 	j.forest.UnionPairs(pairs)
 	return nil
