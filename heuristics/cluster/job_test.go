@@ -13,20 +13,28 @@ import (
 	"github.com/chainsleuth/chainsleuth/internal/testenv"
 )
 
-// What a run that died wrote is never shown (cluster show and export read the last finished run) and is
-// removed by the next run, which ends with the clusters the dead run's predecessor left; an ingest checkpoint below the watermark is refused until a full run.
-func TestARunCleansUpAfterADeadRunAndRefusesAStaleChain(t *testing.T) {
+// finishedRunThenADeadOne clusters a small Ethereum world in a run that finishes, and starts a second run
+// that never will, whose rows the test writes: the store, the config, the finished run's export and the
+// dead run.
+func finishedRunThenADeadOne(t *testing.T) (*store.Store, cluster.Config, map[string]uint32, *runs.Run) {
+	t.Helper()
 	st, _ := testenv.Store(t)
-	ctx := context.Background()
 	writeETH(t, st, 10, []ethTx{{height: 1, from: "0xa", to: "0xb", value: 1}, {height: 2, from: "0xb", to: "0xc", value: 1}})
 	cfg := cluster.DefaultConfig()
 	clusterRun(t, st, "eth", cfg)
 	before := exported(t, st, "eth")
-
-	dead, err := runs.NewRecorder(st).Start(ctx, cluster.JobName, "eth", cfg)
+	dead, err := runs.NewRecorder(st).Start(context.Background(), cluster.JobName, "eth", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, cfg, before, dead
+}
+
+// What a run that died wrote is never shown (cluster show and export read the last finished run) and is
+// removed by the next run, which ends with the clusters the dead run's predecessor left; an ingest checkpoint below the watermark is refused until a full run.
+func TestARunCleansUpAfterADeadRunAndRefusesAStaleChain(t *testing.T) {
+	st, cfg, before, dead := finishedRunThenADeadOne(t)
+	ctx := context.Background()
 	for _, b := range []store.Batch{
 		{Table: "address_ids", Columns: []string{"chain", "address", "id", "run_id"},
 			Data: []any{[]string{"eth"}, []string{"0xjunk"}, []uint32{999}, []uint64{dead.ID}}},
@@ -74,17 +82,8 @@ func TestARunCleansUpAfterADeadRunAndRefusesAStaleChain(t *testing.T) {
 // finished run's row before the next run deleted it: the address's cluster is gone. The next run says so
 // and asks for a full run, instead of taking the address for a cluster of its own; the full run rebuilds it.
 func TestARunRefusesToGoOnWhenAMergeReplacedTheFinishedRunsRows(t *testing.T) {
-	st, _ := testenv.Store(t)
+	st, cfg, before, dead := finishedRunThenADeadOne(t)
 	ctx := context.Background()
-	writeETH(t, st, 10, []ethTx{{height: 1, from: "0xa", to: "0xb", value: 1}, {height: 2, from: "0xb", to: "0xc", value: 1}})
-	cfg := cluster.DefaultConfig()
-	clusterRun(t, st, "eth", cfg)
-	before := exported(t, st, "eth")
-
-	dead, err := runs.NewRecorder(st).Start(ctx, cluster.JobName, "eth", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rows := store.Batch{Table: "address_clusters", Columns: []string{"chain", "address_id", "cluster_id", "run_id"},
 		Data: []any{[]string{"eth"}, []uint32{0}, []uint32{2}, []uint64{dead.ID}}}
 	if err := st.Insert(ctx, rows); err != nil {
