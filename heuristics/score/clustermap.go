@@ -178,10 +178,9 @@ const (
 	// clusterRunsByID is the first run of address_clusters up to the
 	// cluster run (bound: chain, cluster run).
 	clusterRunsByID = "SELECT min(run_id) FROM address_clusters WHERE chain = ? AND run_id <= ?"
-	// clusterHashRuns lists the runs of address_cluster_hashes up to the
-	// cluster run, in order (bound: chain, cluster run): 0.5 s at 49M rows,
-	// as long as their minimum alone.
-	clusterHashRuns = "SELECT DISTINCT run_id FROM address_cluster_hashes WHERE chain = ? AND run_id <= ? ORDER BY run_id"
+	// clusterHashRuns lists the runs of address_cluster_hashes, in order
+	// (bound: chain): 0.5 s at 49M rows, as long as their minimum alone.
+	clusterHashRuns = "SELECT DISTINCT run_id FROM address_cluster_hashes WHERE chain = ? ORDER BY run_id"
 	// runClustersByHash reads the rows of every address of the set %s up to
 	// the cluster run (bound: chain, cluster run). The set is applied
 	// outside the read, so that with --cluster (address_cluster_hashes a
@@ -234,57 +233,68 @@ var clusterMapChunk uint64 = 10_000_000
 // their clusters in the cluster run into the map, sized for expect
 // addresses (two per flow bounds the flows' own: the map is not doubled
 // part by part as it fills, which took 0.8 s of CPU at 20M addresses).
-func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, chainName string, clusterRun uint64, stem, flows string, expect int) (*clusterMap, error) {
+//
+// It also returns the runs after the cluster run that address_cluster_hashes
+// holds rows of: a cluster run writing now, or one that failed and left
+// them. A merge of the table can keep such a run's row of an address in
+// place of the cluster run's, and the map then lacks the address: the run
+// says so (scoreChain), since the score cannot tell which addresses.
+func buildClusterMap(ctx context.Context, st *store.Store, log *slog.Logger, chainName string, clusterRun uint64, stem, flows string, expect int) (m *clusterMap, newer []uint64, err error) {
 	set := runAddressesName(stem)
 	if err := st.Exec(ctx, "create the set of the run's addresses", fmt.Sprintf(runAddressesDDL, set)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := st.Exec(ctx, "collect the run's addresses", fmt.Sprintf(runAddressesFill, set, flows),
 		chainName, offchain.KindTags, chainName, offchain.KindSanctions,
 		chainName, offchain.KindCompanies, chainName, clusterRun, depositRole); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	m := &clusterMap{}
+	m = &clusterMap{}
 	m.t.reserve(expect)
-	hashRuns, byHash, err := clusterHashesComplete(ctx, st, chainName, clusterRun)
+	hashRuns, newer, byHash, err := clusterHashesComplete(ctx, st, chainName, clusterRun)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if byHash {
-		return m, fillClusterMapByHash(ctx, st, m, chainName, clusterRun, set, hashRuns)
+		return m, newer, fillClusterMapByHash(ctx, st, m, chainName, clusterRun, set, hashRuns)
 	}
 	log.Warn("the clusters by address hash do not cover the cluster run (the database was clustered before they existed): "+
 		"the map is built from address ids, which takes longer; a full cluster run (`chainsleuth cluster --full`) fills them",
 		"chain", chainName, "cluster_run", clusterRun)
-	return m, fillClusterMapByID(ctx, st, m, chainName, clusterRun, set, runIDsName(stem))
+	return m, newer, fillClusterMapByID(ctx, st, m, chainName, clusterRun, set, runIDsName(stem))
 }
 
 // clusterHashesComplete returns the runs of address_cluster_hashes up to the
-// cluster run, in order, and whether the table holds every address of
-// them: its first run is address_clusters' first. A database clustered
-// before the table existed has no rows of its first runs there (until a
-// full run rewrites them all).
-func clusterHashesComplete(ctx context.Context, st *store.Store, chainName string, clusterRun uint64) (hashRuns []uint64, complete bool, err error) {
+// cluster run and after it, in order, and whether the table holds every
+// address of the first: its first run is address_clusters' first. A
+// database clustered before the table existed has no rows of its first
+// runs there (until a full run rewrites them all).
+func clusterHashesComplete(ctx context.Context, st *store.Store, chainName string, clusterRun uint64) (hashRuns, newer []uint64, complete bool, err error) {
 	var byID uint64
 	if err := st.QueryRow(ctx, "first run of the clusters by id", clusterRunsByID, []any{chainName, clusterRun}, &byID); err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	hashRuns, err = clusterHashRunsUpTo(ctx, st, chainName, clusterRun)
-	return hashRuns, err == nil && len(hashRuns) > 0 && hashRuns[0] == byID, err
+	hashRuns, newer, err = clusterHashRunsUpTo(ctx, st, chainName, clusterRun)
+	return hashRuns, newer, err == nil && len(hashRuns) > 0 && hashRuns[0] == byID, err
 }
 
 // clusterHashRunsUpTo lists the runs of address_cluster_hashes up to the
-// cluster run, in order.
-func clusterHashRunsUpTo(ctx context.Context, st *store.Store, chainName string, clusterRun uint64) ([]uint64, error) {
-	var out []uint64
-	err := st.Query(ctx, "runs of the clusters by hash", clusterHashRuns, []any{chainName, clusterRun}, func() { out = nil },
+// cluster run, and those after it, in order.
+func clusterHashRunsUpTo(ctx context.Context, st *store.Store, chainName string, clusterRun uint64) (upTo, newer []uint64, err error) {
+	err = st.Query(ctx, "runs of the clusters by hash", clusterHashRuns, []any{chainName}, func() { upTo, newer = nil, nil },
 		func(r driver.Rows) error {
 			var run uint64
-			err := r.Scan(&run)
-			out = append(out, run)
-			return err
+			if err := r.Scan(&run); err != nil {
+				return err
+			}
+			if run <= clusterRun {
+				upTo = append(upTo, run)
+			} else {
+				newer = append(newer, run)
+			}
+			return nil
 		})
-	return out, err
+	return upTo, newer, err
 }
 
 // fillClusterMapByHash adds to m the clusters of the addresses of the set

@@ -49,7 +49,11 @@ type Result struct {
 	Top         float64 `json:"top_score"`
 	// ClusterRun is the cluster run whose clusters were scored (0: none had finished).
 	ClusterRun uint64 `json:"cluster_run"`
-	Since      string `json:"since"`
+	// NewerClusterRuns are cluster runs after ClusterRun with rows in
+	// address_cluster_hashes (writing, or failed): some addresses may be
+	// missing from this score (buildClusterMap).
+	NewerClusterRuns []uint64 `json:"newer_cluster_runs,omitempty"`
+	Since            string   `json:"since"`
 }
 
 // sortAttempts is how many times a run sorts its flows before it gives up
@@ -344,9 +348,16 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 	}
 	opts.Logger.Info("flows sorted", "chain", chainName, "flows", sorted, "took", time.Since(started).Round(time.Millisecond))
 	started = time.Now()
-	clusters, err := buildClusterMap(ctx, st, opts.Logger, chainName, clusterRun, stem, flowsTable, 2*int(sorted))
+	clusters, newer, err := buildClusterMap(ctx, st, opts.Logger, chainName, clusterRun, stem, flowsTable, 2*int(sorted))
 	if err != nil {
 		return res, err
+	}
+	if len(newer) > 0 {
+		res.NewerClusterRuns = newer
+		opts.Logger.Warn("address_cluster_hashes holds rows of cluster runs after the scored one: a cluster run is writing, or one failed and left them. "+
+			"A merge may have kept their rows in place of some of the scored run's addresses, which this score then counts as unclustered; "+
+			"let the cluster run finish, or run `chainsleuth cluster` (it removes a failed run's rows and checks its own), then score again",
+			"chain", chainName, "cluster_run", clusterRun, "newer_runs", newer)
 	}
 	opts.Logger.Info("cluster map built", "chain", chainName, "addresses", clusters.len(), "took", time.Since(started).Round(time.Millisecond))
 	// Each pass reads the sorted flows anew (nothing per flow is kept). Pass

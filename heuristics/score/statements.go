@@ -35,7 +35,7 @@ func init() {
 		store.Statement{Name: "score.run_addresses.fill", SQL: fmt.Sprintf(runAddressesFill, sampleSet, sampleFlows),
 			Args: []any{"btc", "tags", "btc", "sanctions", "btc", "companies", "btc", uint64(3), depositRole}},
 		store.Statement{Name: "score.cluster_runs.by_id", SQL: clusterRunsByID, Args: []any{"btc", uint64(3)}},
-		store.Statement{Name: "score.cluster_runs.by_hash", SQL: clusterHashRuns, Args: []any{"btc", uint64(3)}},
+		store.Statement{Name: "score.cluster_runs.by_hash", SQL: clusterHashRuns, Args: []any{"btc"}},
 		store.Statement{Name: "score.run_clusters.by_hash", SQL: fmt.Sprintf(runClustersByHash, sampleSet), Args: []any{"btc", uint64(3)}},
 		store.Statement{Name: "score.run_ids.create", SQL: fmt.Sprintf(runIDsDDL, sampleIDs)},
 		store.Statement{Name: "score.run_ids.fill", SQL: fmt.Sprintf(runIDsFill, sampleSet, sampleIDs), Args: []any{"btc", uint64(3)}},

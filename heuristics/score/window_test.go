@@ -66,9 +66,9 @@ func TestTheContextOfARunDoesNotDependOnItsWindow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := buildClusterMap(ctx, st, testworld.Quiet(), chain.Ethereum, clusterRun, stem, flows, 2*int(n))
-		if err != nil {
-			t.Fatal(err)
+		m, newer, err := buildClusterMap(ctx, st, testworld.Quiet(), chain.Ethereum, clusterRun, stem, flows, 2*int(n))
+		if err != nil || len(newer) > 0 {
+			t.Fatalf("the map: runs after the cluster run %v, %v", newer, err)
 		}
 		c, err := loadContext(ctx, st, chain.Ethereum, clusterRun, m)
 		if err != nil {
@@ -194,7 +194,7 @@ func TestTheClusterMapByHashScoresAsTheMapByID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, got, err := clusterHashesComplete(ctx, st, chain.Ethereum, clusterRun); err != nil || got != byHash {
+		if _, _, got, err := clusterHashesComplete(ctx, st, chain.Ethereum, clusterRun); err != nil || got != byHash {
 			t.Fatalf("clusters by hash complete: %v (%v), want %v", got, err, byHash)
 		}
 		// The run sets the collector's GOGC for itself and puts the caller's back.
@@ -258,9 +258,9 @@ func TestTheClusterMapByHashTakesTheLatestRunUpToTheScoredOne(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	runs, err := clusterHashRunsUpTo(ctx, st, "btc", 3)
-	if err != nil || !reflect.DeepEqual(runs, []uint64{1, 2, 3}) {
-		t.Fatalf("runs up to 3: %v (%v), want 1, 2, 3", runs, err)
+	runs, newer, err := clusterHashRunsUpTo(ctx, st, "btc", 3)
+	if err != nil || !reflect.DeepEqual(runs, []uint64{1, 2, 3}) || !reflect.DeepEqual(newer, []uint64{4}) {
+		t.Fatalf("runs up to 3: %v, after it: %v (%v), want 1, 2, 3 and 4", runs, newer, err)
 	}
 	m := &clusterMap{}
 	if err := fillClusterMapByHash(ctx, st, m, "btc", 3, set, runs); err != nil {
