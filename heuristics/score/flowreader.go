@@ -32,7 +32,8 @@ const flowBatchSize = 4096
 const flowBatchesAhead = 4
 
 // readFlows runs a query of flows (bound: args; the run's sorted flows,
-// runFlowsRead) in a goroutine of its own and hands its flows over in
+// runFlowsRead, each flow's asset by the hash that names it in assets:
+// readAssets) in a goroutine of its own and hands its flows over in
 // batches, closing the channel after the last one, with the clusters of
 // their sides looked up in the map clusters (clusterMap.resolve) by a second
 // goroutine. Scanning the driver's columns and the lookups then run beside
@@ -41,7 +42,7 @@ const flowBatchesAhead = 4
 // with errFlowOrder.
 // Memory is bounded by flowBatchesAhead batches; nothing else is kept.
 // Batches come back through free for reuse. Cancel ctx to stop early.
-func readFlows(ctx context.Context, st *store.Store, query string, args []any, clusters *clusterMap, free chan []Flow) <-chan flowBatch {
+func readFlows(ctx context.Context, st *store.Store, query string, args []any, assets map[uint64]string, clusters *clusterMap, free chan []Flow) <-chan flowBatch {
 	out := make(chan flowBatch, flowBatchesAhead)
 	scanned := make(chan flowBatch, 1)
 	sidesFree := make(chan []flowSides, 2)
@@ -98,16 +99,14 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, c
 		var last struct{ height, tx uint64 }
 		var unix uint32
 		var flags uint8
-		var fromHash, toHash uint64
-		// Each asset's string is kept once and every flow of it points to
-		// that one: the scorer compares a flow's asset with a cluster's
-		// sums several times per flow, and equal pointers end the
-		// comparison before the bytes, which are seldom in cache (about 9%
-		// of a run's CPU, docs/performance.md). The driver makes a new
-		// string per row.
-		assets := map[string]string{}
-		var lastAsset string
-		dest := []any{&row.Height, &unix, &row.Tx, &flags, &row.Asset, &row.Value, &fromHash, &toHash}
+		var assetHash, fromHash, toHash uint64
+		// Every flow of an asset points to the one string of its name: the
+		// scorer compares a flow's asset with a cluster's sums several
+		// times per flow, and equal pointers end the comparison before the
+		// bytes, which are seldom in cache (about 9% of a run's CPU,
+		// docs/performance.md).
+		lastHash, lastAsset := uint64(0), ""
+		dest := []any{&row.Height, &unix, &row.Tx, &flags, &assetHash, &row.Value, &fromHash, &toHash}
 		err := st.Query(ctx, "read flows", query, args, func() { attempts++ }, func(r driver.Rows) error {
 			if attempts > 1 && sent+len(cur.flows) > 0 {
 				// A retried query would give the flows read so far a second time.
@@ -127,13 +126,14 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, c
 			if row.Height >= paidBackMark {
 				return fmt.Errorf("flow at height %d: the scorer holds heights below %d (pass 1 marks paybacks in the top bit of a first payment's height)", row.Height, uint64(paidBackMark))
 			}
-			if row.Asset == lastAsset {
-				row.Asset = lastAsset
-			} else if a, ok := assets[row.Asset]; ok {
-				row.Asset, lastAsset = a, a
-			} else {
-				assets[row.Asset], lastAsset = row.Asset, row.Asset
+			if assetHash != lastHash || lastAsset == "" {
+				a, ok := assets[assetHash]
+				if !ok {
+					return fmt.Errorf("a flow at height %d names an asset (hash %x) its list of assets lacks; run the score again", row.Height, assetHash)
+				}
+				lastHash, lastAsset = assetHash, a
 			}
+			row.Asset = lastAsset
 			row.Unix = int64(unix)
 			cur.flows = append(cur.flows, row)
 			f := &cur.flows[len(cur.flows)-1]
@@ -159,4 +159,20 @@ func readFlows(ctx context.Context, st *store.Store, query string, args []any, c
 		}
 	}()
 	return out
+}
+
+// readAssets reads the names of the assets of a run's flows by their hash
+// (query: rows of name and cityHash64 of the name, runFlowsAssets).
+func readAssets(ctx context.Context, st *store.Store, query string) (map[uint64]string, error) {
+	out := map[uint64]string{}
+	err := st.Query(ctx, "read the assets of the flows", query, nil, func() { clear(out) }, func(r driver.Rows) error {
+		var name string
+		var hash uint64
+		if err := r.Scan(&name, &hash); err != nil {
+			return err
+		}
+		out[hash] = name
+		return nil
+	})
+	return out, err
 }

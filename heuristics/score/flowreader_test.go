@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chainsleuth/chainsleuth/ingest/store"
 	"github.com/chainsleuth/chainsleuth/internal/testenv"
 )
 
@@ -17,9 +18,19 @@ import (
 // 200 + i % 13; syntheticClusters maps those hashes to clusters i % 100 and
 // i % 13.
 const syntheticFlowsQuery = `SELECT toUInt64(number) AS height, toUInt32(number) AS time, cityHash64(number) AS tx,
-    toUInt8(0) AS flags, 'BTC' AS asset, toFloat64(number) AS value,
+    toUInt8(0) AS flags, cityHash64('BTC') AS asset, toFloat64(number) AS value,
     if(number % 7 = 0, 5000 + number, 1 + number % 100) AS from_hash, toUInt64(200 + number % 13) AS to_hash
 FROM system.numbers LIMIT ?`
+
+// syntheticAssets names syntheticFlowsQuery's one asset by its hash.
+func syntheticAssets(t testing.TB, st *store.Store) map[uint64]string {
+	t.Helper()
+	assets, err := readAssets(context.Background(), st, "SELECT 'BTC', cityHash64('BTC')")
+	if err != nil || len(assets) != 1 {
+		t.Fatalf("assets: %v, %v", assets, err)
+	}
+	return assets
+}
 
 // syntheticClusters is the cluster map of syntheticFlowsQuery's addresses.
 func syntheticClusters() *clusterMap {
@@ -41,7 +52,7 @@ func TestReadFlowsHandsOverEveryFlowInOrder(t *testing.T) {
 	free := make(chan []Flow, 2)
 	for pass := range 2 { // the second pass reuses the first one's batches
 		next, unclustered := uint64(0), 0
-		for b := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(n)}, syntheticClusters(), free) {
+		for b := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(n)}, syntheticAssets(t, st), syntheticClusters(), free) {
 			if b.err != nil {
 				t.Fatal(b.err)
 			}
@@ -77,7 +88,7 @@ func TestReadFlowsRefusesFlowsOutOfOrder(t *testing.T) {
     SELECT height AS h, time, tx, flags, asset, value, from_hash, to_hash
     FROM (` + syntheticFlowsQuery + `))`
 	read, last := 0, flowBatch{}
-	for b := range readFlows(context.Background(), st, backwards, []any{uint64(6000)}, syntheticClusters(), nil) {
+	for b := range readFlows(context.Background(), st, backwards, []any{uint64(6000)}, syntheticAssets(t, st), syntheticClusters(), nil) {
 		read += len(b.flows)
 		last = b
 	}
@@ -86,7 +97,7 @@ func TestReadFlowsRefusesFlowsOutOfOrder(t *testing.T) {
 	}
 	// The same query in order is read whole.
 	read = 0
-	for b := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(6000)}, syntheticClusters(), nil) {
+	for b := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(6000)}, syntheticAssets(t, st), syntheticClusters(), nil) {
 		if b.err != nil {
 			t.Fatal(b.err)
 		}
@@ -106,7 +117,7 @@ func TestReadFlowsRefusesHeightsTheScorerCannotHold(t *testing.T) {
     SELECT height AS h, time, tx, flags, asset, value, from_hash, to_hash
     FROM (` + syntheticFlowsQuery + `))`
 	var err error
-	for b := range readFlows(context.Background(), st, high, []any{uint64(10)}, syntheticClusters(), nil) {
+	for b := range readFlows(context.Background(), st, high, []any{uint64(10)}, syntheticAssets(t, st), syntheticClusters(), nil) {
 		if b.err != nil {
 			err = b.err
 		}
@@ -121,14 +132,14 @@ func TestReadFlowsRefusesHeightsTheScorerCannotHold(t *testing.T) {
 func TestReadFlowsEndsWithTheQuerysErrorAndStopsWhenCancelled(t *testing.T) {
 	st, _ := testenv.Store(t)
 	var last flowBatch
-	for b := range readFlows(context.Background(), st, "SELECT * FROM no_such_table WHERE 1 = ?", []any{1}, syntheticClusters(), nil) {
+	for b := range readFlows(context.Background(), st, "SELECT * FROM no_such_table WHERE 1 = ?", []any{1}, syntheticAssets(t, st), syntheticClusters(), nil) {
 		last = b
 	}
 	if last.err == nil {
 		t.Fatal("a query of a missing table ended without an error")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	batches := readFlows(ctx, st, syntheticFlowsQuery, []any{uint64(100_000_000)}, syntheticClusters(), nil)
+	batches := readFlows(ctx, st, syntheticFlowsQuery, []any{uint64(100_000_000)}, syntheticAssets(t, st), syntheticClusters(), nil)
 	if b := <-batches; b.err != nil || len(b.flows) != flowBatchSize {
 		t.Fatalf("first batch: %d flows, err %v", len(b.flows), b.err)
 	}
@@ -151,16 +162,17 @@ func TestReadFlowsEndsWithTheQuerysErrorAndStopsWhenCancelled(t *testing.T) {
 
 // BenchmarkReadFlows reads 1M synthetic flows through the reader with its
 // batches reused, and reports flows/s and heap allocations per flow (the
-// driver's own per row, such as the asset string, included).
+// driver's own per row included).
 func BenchmarkReadFlows(b *testing.B) {
 	st, _ := testenv.Store(b)
 	const n = 1_000_000
 	free := make(chan []Flow, 2*flowBatchesAhead)
+	assets := syntheticAssets(b, st)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	b.ResetTimer()
 	for range b.N {
-		for batch := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(n)}, syntheticClusters(), free) {
+		for batch := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(n)}, assets, syntheticClusters(), free) {
 			if batch.err != nil {
 				b.Fatal(batch.err)
 			}
@@ -175,4 +187,19 @@ func BenchmarkReadFlows(b *testing.B) {
 	flows := float64(n) * float64(b.N)
 	b.ReportMetric(flows/b.Elapsed().Seconds(), "flows/s")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/flows, "allocs/flow")
+}
+
+// A flow whose asset's hash the list of assets lacks ends the read with an
+// error: the scorer would otherwise sum it under no name.
+func TestReadFlowsRefusesAnAssetItCannotName(t *testing.T) {
+	st, _ := testenv.Store(t)
+	var err error
+	for b := range readFlows(context.Background(), st, syntheticFlowsQuery, []any{uint64(10)}, map[uint64]string{}, syntheticClusters(), nil) {
+		if b.err != nil {
+			err = b.err
+		}
+	}
+	if err == nil || !strings.Contains(err.Error(), "list of assets lacks") {
+		t.Fatalf("flows of an unnamed asset: %v, want an error", err)
+	}
 }

@@ -76,7 +76,13 @@ const (
 	// runFlowsRead reads it in order (%s: its name), in one thread: a current
 	// server may otherwise spread the blocks of one stream over several
 	// (parallelize_output_from_storages) and hand them over out of order.
-	runFlowsRead = `SELECT height, time, tx, flags, asset, value, from_hash, to_hash FROM %s SETTINGS max_threads = 1`
+	// Each flow's asset comes as its hash, named by runFlowsAssets: the
+	// driver made a string of every row's asset, to decode and collect.
+	runFlowsRead = `SELECT height, time, tx, flags, cityHash64(asset) AS asset, value, from_hash, to_hash FROM %s
+    SETTINGS max_threads = 1`
+	// runFlowsAssets names the hashes of the assets of the run's flows
+	// (%s: the table).
+	runFlowsAssets = "SELECT asset, cityHash64(asset) FROM %s GROUP BY asset"
 )
 
 // The addresses a run reads besides the window's flows, each a subquery of
@@ -366,6 +372,10 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 	readCtx, stopReads := context.WithCancel(ctx)
 	defer stopReads()
 	query := fmt.Sprintf(runFlowsRead, flowsTable)
+	assets, err := readAssets(ctx, st, fmt.Sprintf(runFlowsAssets, flowsTable))
+	if err != nil {
+		return res, err
+	}
 	free := make(chan []Flow, 2*flowBatchesAhead)
 	var ahead <-chan flowBatch
 	pass := 0
@@ -377,7 +387,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 		}()
 		batches := ahead
 		if batches == nil {
-			batches = readFlows(readCtx, st, query, nil, clusters, free)
+			batches = readFlows(readCtx, st, query, nil, assets, clusters, free)
 		}
 		ahead = nil
 		for b := range batches {
@@ -386,7 +396,7 @@ func scoreChain(ctx context.Context, st *store.Store, opts Options, chainName st
 			}
 			if pass == 1 {
 				if ahead == nil {
-					ahead = readFlows(readCtx, st, query, nil, clusters, free)
+					ahead = readFlows(readCtx, st, query, nil, assets, clusters, free)
 				}
 				res.Flows += len(b.flows)
 				res.Unclustered += b.unclustered

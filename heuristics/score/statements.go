@@ -47,6 +47,7 @@ func init() {
 		store.Statement{Name: "score.company_addresses", SQL: CompanyAddrsQuery, Args: []any{"eth", "companies"}},
 		store.Statement{Name: "score.deposit_links", SQL: DepositLinksQuery, Args: []any{"eth", uint64(3), depositRole}},
 		store.Statement{Name: "score.run_flows.read", SQL: fmt.Sprintf(runFlowsRead, sampleFlows)},
+		store.Statement{Name: "score.run_flows.assets", SQL: fmt.Sprintf(runFlowsAssets, sampleFlows)},
 		store.Statement{Name: "score.run_flows.drop", SQL: fmt.Sprintf(runTableDrop, sampleFlows)},
 		store.Statement{Name: "score.run_addresses.drop", SQL: fmt.Sprintf(runTableDrop, sampleSet)},
 		store.Statement{Name: "score.run_ids.drop", SQL: fmt.Sprintf(runTableDrop, sampleIDs)},
