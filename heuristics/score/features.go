@@ -30,7 +30,7 @@ type Flow struct {
 //
 // Pass 1 of Compute updates the fields up to Cluster for nearly every flow,
 // on two clusters that are seldom in cache. They come first, in the order of
-// its cache lines (a Features is 64-byte aligned: 368 bytes, in the
+// its cache lines (a Features is 64-byte aligned: 360 bytes, in the
 // allocator's 384-byte class): the receiver's fields in the first two lines,
 // the payer's in the third, so that pass 1 prefetches exactly what a flow
 // touches (pass1Shard.prefetchFeatures; layout checked by a test).
