@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -33,51 +34,76 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 		level = slog.LevelDebug
 	}
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	rounds := envInt("CHAINSLEUTH_BENCH_ROUNDS", 5)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		// Raw: getblockhash + getblock <hash> 0 for every block, no decoding.
-		start := time.Now()
-		if err := rawFetch(ctx, node, tip, workers); err != nil {
-			b.Fatal(err)
-		}
-		raw := time.Since(start)
+		// Rounds of a raw fetch then an ingest into a fresh database, each
+		// round's ratio from its own pair: the machine's speed drifts over
+		// seconds, so the median of the pairs is the figure.
+		var ratios, raws, ings, rowRates, txRates []float64
+		n := float64(tip + 1)
+		for r := 0; r < rounds; r++ {
+			start := time.Now()
+			if err := rawFetch(ctx, node, tip, workers); err != nil {
+				b.Fatal(err)
+			}
+			raw := time.Since(start)
 
-		b.StopTimer()
-		st, _ := testenv.Store(b)
-		b.StartTimer()
-		start = time.Now()
-		sink := btc.NewSink(st, node, btc.Config{Logger: quiet})
-		var rows, txCount int
-		if os.Getenv("CHAINSLEUTH_BENCH_PROFILE") != "" {
-			f, _ := os.Create(os.Getenv("CHAINSLEUTH_BENCH_PROFILE"))
-			pprof.StartCPUProfile(f)
-			defer pprof.StopCPUProfile()
-		}
-		err := pipeline.Run[btc.Block](ctx, btc.Source{Client: node}, sink, pipeline.Options{
-			From: -1, To: tip, Workers: workers, Logger: quiet,
-			BatchRows: envInt("CHAINSLEUTH_BENCH_BATCH_ROWS", 0), BatchBlocks: envInt("CHAINSLEUTH_BENCH_BATCH_BLOCKS", 0),
-			Progress: func(p pipeline.Progress) { txCount += p.Txs },
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		ing := time.Since(start)
-		for _, t := range []string{"btc_blocks", "btc_txs", "btc_inputs", "btc_outputs", "transfers", "transfers_by_address"} {
-			n, err := st.CountWhere(ctx, t, false, "")
+			b.StopTimer()
+			st, _ := testenv.Store(b)
+			b.StartTimer()
+			start = time.Now()
+			sink := btc.NewSink(st, node, btc.Config{Logger: quiet})
+			var rows, txCount int
+			if r == 0 && os.Getenv("CHAINSLEUTH_BENCH_PROFILE") != "" {
+				f, _ := os.Create(os.Getenv("CHAINSLEUTH_BENCH_PROFILE"))
+				pprof.StartCPUProfile(f)
+			}
+			err := pipeline.Run[btc.Block](ctx, btc.Source{Client: node}, sink, pipeline.Options{
+				From: -1, To: tip, Workers: workers, Logger: quiet,
+				BatchRows: envInt("CHAINSLEUTH_BENCH_BATCH_ROWS", 0), BatchBlocks: envInt("CHAINSLEUTH_BENCH_BATCH_BLOCKS", 0),
+				Progress: func(p pipeline.Progress) { txCount += p.Txs },
+			})
 			if err != nil {
 				b.Fatal(err)
 			}
-			rows += int(n)
-			b.ReportMetric(float64(n), t+"_rows")
+			ing := time.Since(start)
+			if r == 0 && os.Getenv("CHAINSLEUTH_BENCH_PROFILE") != "" {
+				pprof.StopCPUProfile()
+			}
+			b.StopTimer()
+			for _, t := range []string{"btc_blocks", "btc_txs", "btc_inputs", "btc_outputs", "transfers", "transfers_by_address"} {
+				c, err := st.CountWhere(ctx, t, false, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows += int(c)
+				if r == 0 {
+					b.ReportMetric(float64(c), t+"_rows")
+				}
+			}
+			b.StartTimer()
+			ratios = append(ratios, raw.Seconds()/ing.Seconds())
+			raws = append(raws, n/raw.Seconds())
+			ings = append(ings, n/ing.Seconds())
+			rowRates = append(rowRates, float64(rows)/ing.Seconds())
+			txRates = append(txRates, float64(txCount)/ing.Seconds())
 		}
-		n := float64(tip + 1)
-		b.ReportMetric(n/raw.Seconds(), "raw_blocks/s")
-		b.ReportMetric(n/ing.Seconds(), "ingest_blocks/s")
-		b.ReportMetric(float64(txCount)/ing.Seconds(), "ingest_tx/s")
-		b.ReportMetric(float64(rows)/ing.Seconds(), "ingest_rows/s")
-		b.ReportMetric(raw.Seconds()/ing.Seconds(), "ratio")
+		b.ReportMetric(median(raws), "raw_blocks/s")
+		b.ReportMetric(median(ings), "ingest_blocks/s")
+		b.ReportMetric(median(txRates), "ingest_tx/s")
+		b.ReportMetric(median(rowRates), "ingest_rows/s")
+		b.ReportMetric(median(ratios), "ratio")
+		b.ReportMetric(slices.Min(ratios), "ratio_min")
+		b.ReportMetric(slices.Max(ratios), "ratio_max")
 		b.ReportMetric(n, "blocks")
 	}
+}
+
+// median of xs (sorted in place).
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }
 
 // filledChain starts a regtest chain of 110 blocks, adds blocks × txs transactions (seeded by seed), and dials
