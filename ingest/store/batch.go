@@ -98,3 +98,18 @@ func (s *Store) CountWhere(ctx context.Context, table string, final bool, where 
 	err := s.QueryRow(ctx, "count "+table, CountSQL(table, final, where), args, &n)
 	return n, err
 }
+
+// Split cuts the batch into n pieces whose rows differ by at most one, in
+// order; fewer when it has fewer than n rows.
+func (b Batch) Split(n int) []Batch {
+	rows := b.Len()
+	n = min(n, rows)
+	if n <= 1 {
+		return []Batch{b}
+	}
+	out := make([]Batch, 0, n)
+	for i := 0; i < n; i++ {
+		out = append(out, b.slice(i*rows/n, (i+1)*rows/n))
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +81,27 @@ func TestTheStoreRegistersItsOwnStatements(t *testing.T) {
 		if !names[n] {
 			t.Errorf("%s is not registered", n)
 		}
+	}
+}
+
+func TestSplitCutsABatchIntoNearlyEqualPiecesInOrder(t *testing.T) {
+	b := store.Batch{Table: "t", Columns: []string{"id", "name"},
+		Data: []any{[]uint64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}}}
+	var sizes []int
+	var ids []uint64
+	var names string
+	for _, p := range b.Split(3) {
+		sizes = append(sizes, p.Len())
+		ids = append(ids, p.Data[0].([]uint64)...)
+		names += strings.Join(p.Data[1].([]string), "")
+	}
+	if fmt.Sprint(sizes) != "[3 3 4]" || fmt.Sprint(ids) != "[0 1 2 3 4 5 6 7 8 9]" || names != "abcdefghij" {
+		t.Errorf("Split(3) of 10 rows: sizes %v, ids %v, names %q", sizes, ids, names)
+	}
+	if n := len(b.Split(20)); n != 10 {
+		t.Errorf("Split(20) of 10 rows gave %d pieces, want 10 of one row", n)
+	}
+	if n := len(b.Split(1)); n != 1 {
+		t.Errorf("Split(1) gave %d pieces", n)
 	}
 }
