@@ -40,17 +40,20 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 		// Rounds of a raw fetch then an ingest into a fresh database, each
 		// round's ratio from its own pair: the machine's speed drifts over
 		// seconds, so the median of the pairs is the figure.
-		var ratios, raws, ings, rowRates, txRates []float64
+		var ratios, raws, ings, rowRates, txRates, rawCores, ingCores, cpuRatios []float64
 		n := float64(tip + 1)
 		for r := 0; r < rounds; r++ {
+			busy0, busyOK := testenv.MachineBusy()
 			start := time.Now()
 			if err := rawFetch(ctx, node, tip, workers); err != nil {
 				b.Fatal(err)
 			}
 			raw := time.Since(start)
+			busy1, _ := testenv.MachineBusy()
 
 			b.StopTimer()
 			st, _ := testenv.Store(b)
+			busy2, _ := testenv.MachineBusy()
 			b.StartTimer()
 			start = time.Now()
 			sink := btc.NewSink(st, node, btc.Config{Logger: quiet})
@@ -68,6 +71,7 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 				b.Fatal(err)
 			}
 			ing := time.Since(start)
+			busy3, _ := testenv.MachineBusy()
 			if r == 0 && os.Getenv("CHAINSLEUTH_BENCH_PROFILE") != "" {
 				pprof.StopCPUProfile()
 			}
@@ -88,6 +92,19 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 			ings = append(ings, n/ing.Seconds())
 			rowRates = append(rowRates, float64(rows)/ing.Seconds())
 			txRates = append(txRates, float64(txCount)/ing.Seconds())
+			if busyOK {
+				rawCores = append(rawCores, (busy1 - busy0).Seconds()/raw.Seconds())
+				ingCores = append(ingCores, (busy3 - busy2).Seconds()/ing.Seconds())
+				cpuRatios = append(cpuRatios, (busy1 - busy0).Seconds()/(busy3 - busy2).Seconds())
+			}
+		}
+		if len(cpuRatios) > 0 {
+			// Cores the machine kept busy in each step, and the raw fetch's
+			// CPU time over the ingest's: the ratio the ingest could reach
+			// if the machine had cores to spare.
+			b.ReportMetric(median(rawCores), "raw_busy_cores")
+			b.ReportMetric(median(ingCores), "ingest_busy_cores")
+			b.ReportMetric(median(cpuRatios), "cpu_ratio")
 		}
 		b.ReportMetric(median(raws), "raw_blocks/s")
 		b.ReportMetric(median(ings), "ingest_blocks/s")

@@ -57,15 +57,18 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 		// The raw fetch runs before and after the ingest and counts as the
 		// mean of both: the dev chain shares this machine's cores and its
 		// background work (log indexing after the fill) fades over the run.
+		busy0, busyOK := testenv.MachineBusy()
 		start := time.Now()
 		if err := rawFetch(ctx, chain.URL(), tip, workers); err != nil {
 			b.Fatal(err)
 		}
 		raw := time.Since(start)
+		busy1, _ := testenv.MachineBusy()
 
 		b.StopTimer()
 		st, _ := testenv.Store(b)
 		b.StartTimer()
+		busy2, _ := testenv.MachineBusy()
 		start = time.Now()
 		var txCount int
 		err := pipeline.Run[eth.Block](ctx, eth.Source{Client: node}, eth.NewSink(st, node, eth.Config{Logger: quiet}), pipeline.Options{
@@ -76,11 +79,15 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 			b.Fatal(err)
 		}
 		ing := time.Since(start)
+		busy3, _ := testenv.MachineBusy()
 		start = time.Now()
 		if err := rawFetch(ctx, chain.URL(), tip, workers); err != nil {
 			b.Fatal(err)
 		}
-		raw = (raw + time.Since(start)) / 2
+		raw2 := time.Since(start)
+		busy4, _ := testenv.MachineBusy()
+		rawBusy := (busy1 - busy0 + busy4 - busy3) / 2
+		raw = (raw + raw2) / 2
 		var rows uint64
 		for table := range testenv.EthereumTables {
 			n, err := st.CountWhere(ctx, table, false, "")
@@ -95,6 +102,14 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 		b.ReportMetric(float64(txCount)/ing.Seconds(), "ingest_tx/s")
 		b.ReportMetric(float64(rows)/ing.Seconds(), "ingest_rows/s")
 		b.ReportMetric(raw.Seconds()/ing.Seconds(), "ratio")
+		if busyOK {
+			// Cores the machine kept busy in each step (the node, ClickHouse
+			// and this process alike), and the raw fetch's CPU time over the
+			// ingest's: the ratio the ingest could reach with cores to spare.
+			b.ReportMetric(rawBusy.Seconds()/raw.Seconds(), "raw_busy_cores")
+			b.ReportMetric((busy3-busy2).Seconds()/ing.Seconds(), "ingest_busy_cores")
+			b.ReportMetric(rawBusy.Seconds()/(busy3-busy2).Seconds(), "cpu_ratio")
+		}
 		b.ReportMetric(n, "blocks")
 		b.ReportMetric(float64(txCount), "txs")
 	}
