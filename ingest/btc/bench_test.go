@@ -93,9 +93,9 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 			rowRates = append(rowRates, float64(rows)/ing.Seconds())
 			txRates = append(txRates, float64(txCount)/ing.Seconds())
 			if busyOK {
-				rawCores = append(rawCores, (busy1 - busy0).Seconds()/raw.Seconds())
-				ingCores = append(ingCores, (busy3 - busy2).Seconds()/ing.Seconds())
-				cpuRatios = append(cpuRatios, (busy1 - busy0).Seconds()/(busy3 - busy2).Seconds())
+				rawCores = append(rawCores, (busy1-busy0).Seconds()/raw.Seconds())
+				ingCores = append(ingCores, (busy3-busy2).Seconds()/ing.Seconds())
+				cpuRatios = append(cpuRatios, (busy1-busy0).Seconds()/(busy3-busy2).Seconds())
 			}
 		}
 		if len(cpuRatios) > 0 {
