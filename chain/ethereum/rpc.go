@@ -134,11 +134,26 @@ func newTransport(u *url.URL, opts Options, tlsConf *tls.Config) *transport {
 	tr.MaxConnsPerHost = opts.Conns
 	tr.MaxIdleConnsPerHost = opts.Conns
 	tr.ResponseHeaderTimeout = opts.Timeout
+	// A node on this machine answers uncompressed: gzip costs the node and
+	// us CPU and saves nothing on loopback (the dev chain's ingest ran 15%
+	// faster without it, the node's gzip writer having been a tenth of all
+	// the CPU). Remote nodes are still asked to compress.
+	tr.DisableCompression = isLoopback(u.Hostname())
 	if tlsConf != nil {
 		tr.TLSClientConfig = tlsConf
 	}
 	t.client = &http.Client{Transport: tr}
 	return t
+}
+
+// isLoopback says whether host names this machine: localhost or a loopback
+// address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (t *transport) close() { t.client.CloseIdleConnections() }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"testing"
@@ -69,6 +70,15 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 		st, _ := testenv.Store(b)
 		b.StartTimer()
 		busy2, _ := testenv.MachineBusy()
+		if path := os.Getenv("CHAINSLEUTH_BENCH_PROFILE"); path != "" {
+			f, err := os.Create(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				b.Fatal(err)
+			}
+		}
 		start = time.Now()
 		var txCount int
 		err := pipeline.Run[eth.Block](ctx, eth.Source{Client: node}, eth.NewSink(st, node, eth.Config{Logger: quiet}), pipeline.Options{
@@ -80,6 +90,7 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 		}
 		ing := time.Since(start)
 		busy3, _ := testenv.MachineBusy()
+		pprof.StopCPUProfile()
 		start = time.Now()
 		if err := rawFetch(ctx, chain.URL(), tip, workers); err != nil {
 			b.Fatal(err)
@@ -122,7 +133,8 @@ func rawFetch(ctx context.Context, url string, tip int64, workers int) error {
 	jobs := make(chan int64)
 	errs := make(chan error, workers)
 	var wg sync.WaitGroup
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	// Uncompressed, as the ingest's client asks a node on this machine.
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, DisableCompression: true}}
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
