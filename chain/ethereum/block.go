@@ -1,11 +1,12 @@
 package ethereum
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/segmentio/encoding/json"
 )
 
 // Block is one block with everything the ingest stores about it: header

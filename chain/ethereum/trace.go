@@ -1,11 +1,12 @@
 package ethereum
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/segmentio/encoding/json"
 )
 
 // Trace is one frame of a transaction's execution (a call, a contract
