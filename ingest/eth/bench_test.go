@@ -116,7 +116,9 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 		if busyOK {
 			// Cores the machine kept busy in each step (the node, ClickHouse
 			// and this process alike), and the raw fetch's CPU time over the
-			// ingest's: the ratio the ingest could reach with cores to spare.
+			// ingest's: where the raw fetch keeps every core busy, the
+			// ratio cannot exceed it (and where the ingest does too, the
+			// ratio is it).
 			b.ReportMetric(rawBusy.Seconds()/raw.Seconds(), "raw_busy_cores")
 			b.ReportMetric((busy3-busy2).Seconds()/ing.Seconds(), "ingest_busy_cores")
 			b.ReportMetric(rawBusy.Seconds()/(busy3-busy2).Seconds(), "cpu_ratio")
