@@ -2,6 +2,7 @@ package btc
 
 import (
 	"encoding/hex"
+	"slices"
 	"time"
 
 	"github.com/chainsleuth/chainsleuth/chain"
@@ -62,6 +63,52 @@ func (r *tableRows) batches() []store.Batch {
 	}
 }
 
+// reserve sizes every column for the rows of blocks (appending them one by
+// one grew each column by doubling) and returns the count of outputs.
+func (r *tableRows) reserve(blocks []Block) (outs int) {
+	txs, ins := 0, 0
+	for _, b := range blocks {
+		txs += len(b.Txs)
+		for ti := range b.Txs {
+			if !b.Txs[ti].Coinbase {
+				ins += len(b.Txs[ti].Inputs)
+			}
+			outs += len(b.Txs[ti].Outputs)
+		}
+	}
+	bl, t, in, o := &r.blocks, &r.txs, &r.inputs, &r.outputs
+	n := len(blocks)
+	grow(n, &bl.height, &bl.outValue, &bl.fees)
+	grow(n, &bl.hash, &bl.prev, &bl.merkle)
+	grow(n, &bl.time)
+	grow(n, &bl.version)
+	grow(n, &bl.bits, &bl.nonce, &bl.size, &bl.stripped, &bl.weight, &bl.txCount, &bl.inCount, &bl.outCount)
+	grow(n, &bl.feesKnown)
+	grow(txs, &t.txid, &t.blockHash, &t.wtxid)
+	grow(txs, &t.height, &t.inValue, &t.outValue, &t.fee)
+	grow(txs, &t.time)
+	grow(txs, &t.txIndex, &t.lockTime, &t.size, &t.vsize, &t.weight, &t.inCount, &t.outCount)
+	grow(txs, &t.version)
+	grow(txs, &t.coinbase, &t.segwit, &t.feeKnown)
+	grow(ins, &in.txid, &in.prevTxid, &in.address, &in.typ, &in.source)
+	grow(ins, &in.vin, &in.txIndex, &in.prevVout, &in.sequence)
+	grow(ins, &in.height, &in.value)
+	grow(ins, &in.time)
+	grow(ins, &in.valueKnown)
+	grow(outs, &o.txid, &o.typ, &o.address, &o.script)
+	grow(outs, &o.vout, &o.txIndex)
+	grow(outs, &o.height, &o.value)
+	grow(outs, &o.time)
+	return outs
+}
+
+// grow makes room for n more elements in each column.
+func grow[T any](n int, cols ...*[]T) {
+	for _, c := range cols {
+		*c = slices.Grow(*c, n)
+	}
+}
+
 func b2u(v bool) uint8 {
 	if v {
 		return 1
@@ -73,7 +120,7 @@ func b2u(v bool) uint8 {
 // input may spend an output created earlier in the same batch.
 func (s *Sink) buildRows(blocks []Block, found map[outpoint]spent) *tableRows {
 	r := &tableRows{}
-	local := map[outpoint]spent{}
+	local := make(map[outpoint]spent, r.reserve(blocks))
 	for _, blk := range blocks {
 		h := uint64(blk.Height)
 		tm := blk.Time.UTC()
