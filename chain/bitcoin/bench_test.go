@@ -13,14 +13,7 @@ import (
 // BenchmarkDecodeBlock measures wire deserialization plus DecodeBlock of a
 // 1.4 MB segwit-era mainnet block (2,500 txs, 6,517 inputs).
 func BenchmarkDecodeBlock(b *testing.B) {
-	blocks, err := realdata.OpenBlocks(realdata.Dir(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw, err := blocks.RawByHeight(702861)
-	if err != nil {
-		b.Fatal(err)
-	}
+	raw := realdata.RawBlock(b, 702861)
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -35,14 +28,7 @@ func BenchmarkDecodeBlock(b *testing.B) {
 // BenchmarkInferInput measures input inference over every input of the same
 // block.
 func BenchmarkInferInput(b *testing.B) {
-	blocks, err := realdata.OpenBlocks(realdata.Dir(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw, err := blocks.RawByHeight(702861)
-	if err != nil {
-		b.Fatal(err)
-	}
+	raw := realdata.RawBlock(b, 702861)
 	var msg wire.MsgBlock
 	if err := msg.Deserialize(bytes.NewReader(raw)); err != nil {
 		b.Fatal(err)

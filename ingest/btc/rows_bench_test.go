@@ -15,16 +15,8 @@ import (
 // transactions) into the rows of every table, its spent outputs unknown
 // (inferred from the inputs, as for a block ingested alone).
 func BenchmarkBuildRows(b *testing.B) {
-	blocks, err := realdata.OpenBlocks(realdata.Dir(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw, err := blocks.RawByHeight(574200)
-	if err != nil {
-		b.Fatal(err)
-	}
 	var msg wire.MsgBlock
-	if err := msg.Deserialize(bytes.NewReader(raw)); err != nil {
+	if err := msg.Deserialize(bytes.NewReader(realdata.RawBlock(b, 574200))); err != nil {
 		b.Fatal(err)
 	}
 	blk := []Block{{bitcoin.DecodeBlock(&msg, 574200, &chaincfg.MainNetParams)}}

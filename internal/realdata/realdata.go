@@ -75,6 +75,22 @@ func Dir(t testing.TB) string {
 	return d
 }
 
+// RawBlock is the serialized block at height on the main chain, for a test
+// or benchmark: it skips or fails as Dir does when the data is absent, and
+// fails when the block is not in the index.
+func RawBlock(t testing.TB, height int64) []byte {
+	t.Helper()
+	blocks, err := OpenBlocks(Dir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := blocks.RawByHeight(height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
 // Block is one row of the block index.
 type Block struct {
 	Height             int64   `json:"height"`
