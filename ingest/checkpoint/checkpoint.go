@@ -148,6 +148,10 @@ func (k *Keeper) Write(ctx context.Context, batches []store.Batch, first, last u
 // fixed cost outweighs the parallel write.
 const minPieceRows = 20_000
 
+// maxPieces bounds the pieces of one batch, and so the connections one
+// Write opens beyond one per table.
+const maxPieces = 4
+
 // pieces cuts the largest batch into the nearest whole number of pieces of
 // the second largest's size (of minPieceRows, if that is larger). The server
 // writes each insert on one thread: on Bitcoin the transfers' insert (the
@@ -169,14 +173,14 @@ func pieces(batches []store.Batch) []store.Batch {
 			second = n
 		}
 	}
-	if largest < 0 {
-		return batches
+	if largest < 0 || second == 0 {
+		return batches // a lone table has nothing to be balanced against
 	}
 	share := max(minPieceRows, second)
-	out := make([]store.Batch, 0, len(batches)+2)
+	out := make([]store.Batch, 0, len(batches)+maxPieces)
 	for i, b := range batches {
 		if i == largest {
-			out = append(out, b.Split((b.Len()+share/2)/share)...)
+			out = append(out, b.Split(min(maxPieces, (b.Len()+share/2)/share))...)
 		} else {
 			out = append(out, b)
 		}

@@ -41,14 +41,16 @@ func TestPiecesCutTheLargestInsertToTheSecondsSizeAndKeepEveryRow(t *testing.T) 
 }
 
 // Batches stay whole when the largest is not about twice the second (an
-// Ethereum batch: traces and transfers alike), or when it is small: below
-// minPieceRows an insert's fixed cost outweighs the parallel write. An
-// empty batch is still sent once.
+// Ethereum batch: traces and transfers alike), when it is small (below
+// minPieceRows an insert's fixed cost outweighs the parallel write), or when
+// it is the only one with rows. An empty batch is still sent once.
 func TestPiecesLeaveBatchesOfSimilarOrSmallSizesWhole(t *testing.T) {
 	for _, in := range [][]store.Batch{
 		{rowsOf("eth_blocks", 500), rowsOf("eth_txs", 25_000), rowsOf("eth_traces", 40_000), rowsOf("transfers", 40_100)},
 		{rowsOf("btc_blocks", 0), rowsOf("btc_txs", 600), rowsOf("transfers", 29_000)},
 		{rowsOf("btc_blocks", 0)},
+		{rowsOf("eth_blocks", 0), rowsOf("transfers", 300_000)}, // nothing to balance against
+		{rowsOf("transfers", 300_000)},
 		{},
 	} {
 		out := pieces(in)
@@ -60,5 +62,14 @@ func TestPiecesLeaveBatchesOfSimilarOrSmallSizesWhole(t *testing.T) {
 				t.Errorf("insert %d: %s with %d rows, want %s with %d", i, out[i].Table, out[i].Len(), in[i].Table, in[i].Len())
 			}
 		}
+	}
+}
+
+// However small the second batch, the largest is cut into at most
+// maxPieces pieces.
+func TestPiecesAreAtMostMaxPieces(t *testing.T) {
+	out := pieces([]store.Batch{rowsOf("btc_txs", 25_000), rowsOf("transfers", 1_000_000)})
+	if len(out) != 1+maxPieces {
+		t.Fatalf("%d inserts, want the small batch and %d pieces", len(out), maxPieces)
 	}
 }
