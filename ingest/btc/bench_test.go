@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -58,14 +57,9 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 			start = time.Now()
 			sink := btc.NewSink(st, node, btc.Config{Logger: quiet})
 			var rows, txCount int
-			if path := os.Getenv("CHAINSLEUTH_BENCH_PROFILE"); r == 0 && path != "" {
-				f, err := os.Create(path)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := pprof.StartCPUProfile(f); err != nil {
-					b.Fatal(err)
-				}
+			stopProfile := func() {}
+			if r == 0 { // the first round's ingest
+				stopProfile = testenv.ProfileCPU(b)
 			}
 			err := pipeline.Run[btc.Block](ctx, btc.Source{Client: node}, sink, pipeline.Options{
 				From: -1, To: tip, Workers: workers, Logger: quiet,
@@ -77,7 +71,7 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 			}
 			ing := time.Since(start)
 			busy3, _ := testenv.MachineBusy()
-			pprof.StopCPUProfile() // a no-op unless profiling
+			stopProfile()
 			b.StopTimer()
 			for _, t := range []string{"btc_blocks", "btc_txs", "btc_inputs", "btc_outputs", "transfers", "transfers_by_address"} {
 				c, err := st.CountWhere(ctx, t, false, "")

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"runtime/pprof"
 	"strconv"
 	"sync"
 	"testing"
@@ -70,15 +69,7 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 		st, _ := testenv.Store(b)
 		b.StartTimer()
 		busy2, _ := testenv.MachineBusy()
-		if path := os.Getenv("CHAINSLEUTH_BENCH_PROFILE"); path != "" {
-			f, err := os.Create(path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := pprof.StartCPUProfile(f); err != nil {
-				b.Fatal(err)
-			}
-		}
+		stopProfile := testenv.ProfileCPU(b)
 		start = time.Now()
 		var txCount int
 		err := pipeline.Run[eth.Block](ctx, eth.Source{Client: node}, eth.NewSink(st, node, eth.Config{Logger: quiet}), pipeline.Options{
@@ -90,7 +81,7 @@ func BenchmarkIngestAgainstRawFetch(b *testing.B) {
 		}
 		ing := time.Since(start)
 		busy3, _ := testenv.MachineBusy()
-		pprof.StopCPUProfile()
+		stopProfile()
 		start = time.Now()
 		if err := rawFetch(ctx, chain.URL(), tip, workers); err != nil {
 			b.Fatal(err)

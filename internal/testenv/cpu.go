@@ -2,8 +2,10 @@ package testenv
 
 import (
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -32,4 +34,28 @@ func MachineBusy() (time.Duration, bool) {
 		ticks += n
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond, true
+}
+
+// ProfileCPU starts a CPU profile into the file CHAINSLEUTH_BENCH_PROFILE
+// names, for one step of a benchmark, and returns what stops it (nothing
+// when the variable is unset).
+func ProfileCPU(t testing.TB) (stop func()) {
+	t.Helper()
+	path := os.Getenv("CHAINSLEUTH_BENCH_PROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			t.Error(err)
+		}
+	}
 }
